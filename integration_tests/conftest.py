@@ -1,0 +1,63 @@
+"""Fixtures for the end-to-end tests: a seeded emulator and the real `source-freshdesk` command."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+
+import pytest
+
+from integration_tests.emulator import Emulator, Sizes
+from integration_tests.harness import Run, configured_catalog, run_connector
+
+# Long and distinctive, so that a leak is unmistakable and the CDK's masking cannot hide it by accident.
+SECRET_KEY = "e2e-secret-key-7Qx9Zr2Lm4Vb8Nw1Kp6Ty3Hd5Gf0Js-freshdesk"
+
+
+def assert_no_secret(run: Run, secret: str = SECRET_KEY) -> None:
+    """The API key must never appear in anything the connector prints, not even in an error or a URL."""
+    assert secret not in run.stdout, "the API key leaked to stdout"
+    assert secret not in run.stderr, "the API key leaked to stderr"
+
+
+def connector(
+    command: str,
+    config: Optional[Mapping[str, Any]] = None,
+    catalog: Optional[Mapping[str, Any]] = None,
+    state: Optional[Sequence[Mapping[str, Any]]] = None,
+    env: Optional[Mapping[str, str]] = None,
+) -> Run:
+    """Runs the real command line and checks, on every run of the suite, that the key did not leak."""
+    run = run_connector(command, config, catalog, state, env=env)
+    assert_no_secret(run)
+    return run
+
+
+def catalog_for(emu: Emulator, streams: Optional[List[str]] = None, incremental: bool = True) -> Dict[str, Any]:
+    """A configured catalog from the connector's own `discover`, limited to `streams` if given."""
+    discovered = connector("discover", emu.config(), env=emu.env()).one("CATALOG")["catalog"]["streams"]
+    chosen = [s for s in discovered if streams is None or s["name"] in streams]
+    return configured_catalog(chosen, incremental=incremental)
+
+
+@pytest.fixture
+def make_emulator() -> Callable[..., Emulator]:
+    """Starts emulators holding the suite's secret key; all are stopped at the end of the test."""
+    started: List[Emulator] = []
+
+    def start(**kwargs: Any) -> Emulator:
+        kwargs.setdefault("api_key", SECRET_KEY)
+        emu = Emulator(**kwargs).start()
+        started.append(emu)
+        return emu
+
+    yield start
+    for emu in started:
+        emu.stop()
+
+
+@pytest.fixture(scope="module")
+def seeded() -> Emulator:
+    """One seeded account for a whole module (modules that mutate it start their own)."""
+    emu = Emulator(seed=11, sizes=Sizes(tickets=320, contacts=150), api_key=SECRET_KEY).start()
+    yield emu
+    emu.stop()
