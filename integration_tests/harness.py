@@ -17,7 +17,39 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+
+
+class PeakMemory:
+    """Follows a child's peak resident memory (VmHWM in /proc) while it runs.
+
+    wait4's ru_maxrss is no good here: Linux carries the forking process's resident size over into the
+    child's high-water mark at exec, so a child of a big test process would look as big as its parent.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self._path = Path(f"/proc/{pid}/status")
+        self._interval = interval
+        self._stop = threading.Event()
+        self.peak_kib = 0
+        self._thread = threading.Thread(target=self._follow, daemon=True)
+        self._thread.start()
+
+    def _follow(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for line in self._path.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+            except (OSError, ValueError, IndexError):
+                return  # the process is gone (or this is not Linux)
+            self._stop.wait(self._interval)
+
+    def stop(self) -> float:
+        """Stops following (call before reaping the child) and returns the peak in MB."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kib / 1024
 
 
 def connector_command() -> List[str]:
@@ -139,6 +171,7 @@ def run_connector(
             text=True,
             env={**os.environ, **(env or {})},
         )
+        memory = PeakMemory(process.pid)
         outputs: Dict[str, str] = {}
         readers = [
             threading.Thread(target=lambda name=name, pipe=pipe: outputs.__setitem__(name, pipe.read()))
@@ -149,7 +182,10 @@ def run_connector(
         timer = threading.Timer(timeout, process.kill)
         timer.start()
         try:
-            # wait4 reports this child's own CPU time and peak memory (not the sum over all children).
+            # Wait for the exit without reaping, so that /proc still shows the child's memory; then
+            # wait4 reaps it and reports this child's own CPU time (not the sum over all children).
+            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+            peak_mb = memory.stop()
             _, status, usage = os.wait4(process.pid, 0)
         finally:
             timer.cancel()
@@ -169,5 +205,92 @@ def run_connector(
         stderr=outputs["stderr"],
         seconds=seconds,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+        peak_rss_mb=peak_mb,
+    )
+
+
+def stream_connector(
+    command: str,
+    config: Optional[Mapping[str, Any]] = None,
+    catalog: Optional[Mapping[str, Any]] = None,
+    state: Optional[Sequence[Mapping[str, Any]]] = None,
+    env: Optional[Mapping[str, str]] = None,
+    kill_when: Optional[Callable[[Dict[str, Any]], bool]] = None,
+    extra_args: Sequence[str] = (),
+    timeout: float = 600,
+    workdir: Optional[Path] = None,
+    keep: Optional[Callable[[Dict[str, Any]], bool]] = None,
+) -> Run:
+    """Like `run_connector`, but reads stdout line by line while the command runs.
+
+    `kill_when` sees every message as it arrives; the first time it answers True the process is killed
+    with SIGKILL, as a crashed or preempted worker would be. Whatever the process had already written
+    to its stdout is still read to the end, as the platform would, so `Run.messages` holds every message
+    emitted before the kill (the returncode is then -9). `extra_args` are appended to the command line
+    (for example `--debug`). With `keep`, only the messages it answers True for are kept, and stdout is
+    not (for syncs too big to hold in memory: `kill_when` still sees every message).
+    """
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        args = connector_command() + [command]
+        for name, value in (("config", config), ("catalog", catalog), ("state", state)):
+            if value is not None:
+                path = Path(tmp) / f"{name}.json"
+                path.write_text(json.dumps(value))
+                args += [f"--{name}", str(path)]
+        args += list(extra_args)
+        started = time.monotonic()
+        process = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        memory = PeakMemory(process.pid)
+        stderr: List[str] = []
+        stderr_reader = threading.Thread(target=lambda: stderr.append(process.stderr.read()))
+        stderr_reader.start()
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        lines: List[str] = []
+        messages: List[Dict[str, Any]] = []
+        killed = False
+        try:
+            for line in process.stdout:
+                if keep is None:
+                    lines.append(line)
+                stripped = line.strip()
+                if not stripped.startswith("{"):
+                    continue
+                try:
+                    message = json.loads(stripped)
+                except ValueError:
+                    if killed:  # the line the process was writing when it was killed: never complete
+                        continue
+                    raise
+                if keep is None or keep(message):
+                    messages.append(message)
+                if not killed and kill_when is not None and kill_when(message):
+                    process.kill()
+                    killed = True
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            timer.cancel()
+            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+            peak_mb = memory.stop()
+            _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stderr_reader.join()
+        seconds = time.monotonic() - started
+    return Run(
+        returncode=process.returncode,
+        messages=messages,
+        stdout="".join(lines),
+        stderr="".join(stderr),
+        seconds=seconds,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=peak_mb,
     )

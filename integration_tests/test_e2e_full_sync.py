@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 import jsonschema
 import pytest
 
-from integration_tests.conftest import catalog_for, connector
+from integration_tests.conftest import catalog_for, connector, expected_ids
 from integration_tests.emulator import Emulator
 from integration_tests.harness import Run
 
@@ -56,7 +56,7 @@ class TestFullSync:
         records = full_sync["run"].records[stream]
         counts = Counter(primary_key(stream, r) for r in records)
         assert [key for key, n in counts.items() if n > 1] == []
-        expected = sorted(primary_key(stream, r) for r in seeded.data.expected(stream))
+        expected = expected_ids(seeded, stream)
         assert sorted(counts) == expected
         assert len(expected) > 0
 
@@ -88,7 +88,13 @@ class TestFullSync:
                 ("satisfaction_ratings", "created_at"),
             )
         }
-        assert states["tickets"] == {"updated_at": newest["tickets"]}
+        newest_deleted = max(seeded.data.ticket(i)["updated_at"] for i in seeded.data.deleted_ticket_ids)
+        newest_spam = max(seeded.data.ticket(i)["updated_at"] for i in seeded.data.spam_ticket_ids)
+        assert states["tickets"]["states"] == [
+            {"partition": {"list": "default"}, "cursor": {"updated_at": newest["tickets"]}},
+            {"partition": {"list": "deleted"}, "cursor": {"updated_at": newest_deleted}},
+            {"partition": {"list": "spam"}, "cursor": {"updated_at": newest_spam}},
+        ]
         assert states["contacts"] == {"updated_at": newest["contacts"]}
         assert states["companies"] == {"updated_at": newest["companies"]}
         assert states["satisfaction_ratings"] == {"created_at": newest["satisfaction_ratings"]}
@@ -97,6 +103,11 @@ class TestFullSync:
     def test_given_full_sync_when_requests_counted_then_one_conversations_call_per_ticket(self, full_sync, seeded):
         tickets = seeded.data.expected("tickets")
         assert full_sync["requests"]["tickets/{id}/conversations"] == len(tickets)
+
+    def test_given_deleted_and_spam_tickets_when_full_sync_then_they_come_out_flagged(self, full_sync, seeded):
+        tickets = {t["id"]: t for t in full_sync["run"].records["tickets"]}
+        assert sorted(i for i, t in tickets.items() if t.get("deleted")) == sorted(seeded.data.deleted_ticket_ids)
+        assert sorted(i for i, t in tickets.items() if t.get("spam")) == sorted(seeded.data.spam_ticket_ids)
 
     def test_given_full_sync_when_conversations_read_then_each_carries_its_ticket_id(self, full_sync, seeded):
         by_ticket = Counter(r["ticket_id"] for r in full_sync["run"].records["conversations"])

@@ -49,6 +49,7 @@ class Sizes:
     0 and ``conversations_per_ticket_max`` (about one ticket in five has none). ``deleted_*``,
     ``spam_tickets`` and ``blocked_contacts`` are taken out of the totals, not added to them.
     ``same_second_cluster`` tickets share one ``updated_at`` second, for pagination edge cases.
+    ``history_days``: how far back the account's records go from the emulator's clock.
     """
 
     tickets: int = 250
@@ -80,6 +81,7 @@ class Sizes:
     solution_categories: int = 2
     solution_folders_per_category: int = 2
     solution_articles_per_folder: int = 3
+    history_days: int = HISTORY_DAYS
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -192,7 +194,7 @@ class Dataset:
 
     def _generate(self, rng: random.Random) -> None:
         sizes, now = self.sizes, self._now
-        self.account_created = start = now - HISTORY_DAYS * DAY
+        self.account_created = start = now - sizes.history_days * DAY
         early = start + DAY
 
         self.products = [records.product(rng, i, early + i * 3600) for i in range(sizes.products)]

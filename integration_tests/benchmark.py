@@ -1,0 +1,158 @@
+"""The benchmark: full and incremental syncs through the real command line against the emulator.
+
+    .venv/bin/python -m integration_tests.benchmark [--tickets 20000] [--throttled-tickets 600] [--only NAME]
+
+Prints one table: scenario, records, requests, the minimum number of requests the data needs, 429s
+served, wall seconds, the floor (minimum credits / the emulated per-minute limit, for throttled
+scenarios), records per second, the connector's CPU seconds and its peak resident memory.
+
+The minimum is what a connector that knows nothing in advance must request: for every list, one call
+per 100 rows (at least one); one conversations call per ticket of the default list (Freshdesk says
+nothing of a ticket's conversation count); one call per parent of the nested lists that report
+children (canned response folders, forums, topics); settings one call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from integration_tests.emulator import Emulator, RateLimits, Sizes
+from integration_tests.harness import Run, configured_catalog, run_connector
+
+PAGE = 100
+
+
+def pages(rows: int) -> int:
+    return max(1, math.ceil(rows / PAGE))
+
+
+def minimum_requests(emu: Emulator, start_date: Optional[str] = None) -> int:
+    """The fewest requests that read every record of every stream (see the module docstring)."""
+    data = emu.data
+    lists = [
+        "agents", "business_hours", "canned_response_folders", "companies", "company_fields",
+        "contact_fields", "contacts", "discussion_categories", "email_configs", "email_mailboxes",
+        "groups", "products", "roles", "satisfaction_ratings", "scenario_automations", "skills",
+        "sla_policies", "solution_categories", "surveys", "ticket_fields", "time_entries",
+    ]
+    total = sum(pages(len(data.expected(name, start_date=start_date))) for name in lists)
+    tickets = data.expected("tickets", start_date=start_date)
+    total += pages(len(tickets)) + pages(len(data.deleted_ticket_ids)) + pages(len(data.spam_ticket_ids))
+    total += sum(pages(len(data.conversations(t["id"]) or [])) for t in tickets)
+    total += 1  # settings/helpdesk
+    for child, parent in (
+        ("canned_responses", "canned_response_folders"),
+        ("discussion_forums", "discussion_categories"),
+        ("discussion_topics", "discussion_forums"),
+        ("discussion_comments", "discussion_topics"),
+        ("solution_folders", "solution_categories"),
+        ("solution_articles", "solution_folders"),
+    ):
+        total += len(data.expected(parent))
+    return total
+
+
+@dataclass
+class Row:
+    scenario: str
+    run: Run
+    requests: int
+    minimum: int
+    throttled_429: int
+    floor_seconds: Optional[float]
+
+    def cells(self) -> List[str]:
+        records = sum(len(r) for r in self.run.records.values())
+        return [
+            self.scenario,
+            f"{records}",
+            f"{self.requests}",
+            f"{self.minimum}",
+            f"{self.requests / self.minimum - 1:+.1%}",
+            f"{self.throttled_429}",
+            f"{self.run.seconds:.1f}",
+            "-" if self.floor_seconds is None else f"{self.floor_seconds:.1f}",
+            f"{records / self.run.seconds:.0f}",
+            f"{self.run.cpu_seconds:.1f}",
+            f"{records / max(self.run.cpu_seconds, 0.001):.0f}",
+            f"{self.run.peak_rss_mb:.0f}",
+        ]
+
+
+HEADER = ["scenario", "records", "requests", "minimum", "extra", "429s", "wall s", "floor s", "rec/s", "CPU s", "rec/CPU s", "peak MB"]
+
+
+def sync(emu: Emulator, config: Dict[str, Any], state: Optional[List[Dict[str, Any]]] = None) -> Run:
+    discovered = run_connector("discover", config, env=emu.env()).one("CATALOG")["catalog"]["streams"]
+    emu.log.clear()
+    if hasattr(emu, "limiter"):
+        emu.limiter.reset()
+    run = run_connector("read", config, configured_catalog(discovered), state=state, env=emu.env(), timeout=7200)
+    if run.returncode != 0:
+        raise SystemExit(f"the sync failed:\n{run.stderr[-3000:]}")
+    return run
+
+
+def unthrottled(tickets: int) -> List[Row]:
+    rows = []
+    sizes = Sizes(tickets=tickets, contacts=tickets // 4, companies=tickets // 40)
+    with Emulator(seed=101, sizes=sizes) as emu:
+        config = emu.config()
+        full = sync(emu, config)
+        rows.append(Row(f"full, unthrottled, {tickets} tickets", full, len(emu.log.entries), minimum_requests(emu), emu.log.count_429(), None))
+
+        newest = full.last_state_per_stream()["tickets"]["states"][0]["cursor"]["updated_at"]
+        emu.data.advance(3600)
+        ids = [t["id"] for t in emu.data.expected("tickets")]
+        changed = ids[:: 100]  # 1% of the tickets
+        for ticket_id in changed[::2]:
+            emu.data.add_conversation(ticket_id)
+        emu.data.update_tickets(changed[1::2])
+        incremental = sync(emu, config, full.state_messages_for_next_sync())
+        floor = minimum_requests(emu, start_date=newest)
+        rows.append(Row(f"incremental after 1% changed ({len(changed)} tickets)", incremental, len(emu.log.entries), floor, emu.log.count_429(), None))
+    return rows
+
+
+def throttled(tickets: int, configured: bool) -> Row:
+    limits = RateLimits(per_minute=200, tickets_list=20, contacts_list=20)
+    sizes = Sizes(tickets=tickets, contacts=tickets // 4, companies=tickets // 40, history_days=300)
+    with Emulator(seed=202, sizes=sizes, rate_limits=limits) as emu:
+        config = emu.config(plan="growth") if configured else emu.config()
+        run = sync(emu, config)
+        minimum = minimum_requests(emu)
+        credits = minimum + 6 * (pages(len(emu.data.expected("tickets"))) + 2)  # includes on tickets pages
+        label = "configured plan: growth" if configured else "no limit configured"
+        return Row(f"full, Growth limits (200/min), {label}", run, len(emu.log.entries), minimum, emu.log.count_429(), credits / 200 * 60)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickets", type=int, default=20_000)
+    parser.add_argument("--throttled-tickets", type=int, default=600)
+    parser.add_argument("--only", choices=["unthrottled", "throttled", "unconfigured"])
+    args = parser.parse_args()
+
+    rows: List[Row] = []
+    if args.only in (None, "unthrottled"):
+        rows += unthrottled(args.tickets)
+    if args.only in (None, "throttled"):
+        rows.append(throttled(args.throttled_tickets, configured=True))
+    if args.only in (None, "unconfigured"):
+        rows.append(throttled(args.throttled_tickets, configured=False))
+
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
+    widths = [max(len(h), *(len(r.cells()[i]) for r in rows)) for i, h in enumerate(HEADER)]
+    print(" | ".join(h.ljust(w) for h, w in zip(HEADER, widths)))
+    print("-|-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(c.ljust(w) for c, w in zip(row.cells(), widths)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

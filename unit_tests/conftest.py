@@ -1,0 +1,68 @@
+"""Fixtures shared by every mock-server test: no real waiting, no HTTP cache shared between tests."""
+
+from __future__ import annotations
+
+import time
+from typing import List
+
+import backoff._sync
+import pyrate_limiter.clocks
+import pytest
+
+from airbyte_cdk.sources.streams import call_rate
+from airbyte_cdk.sources.streams.http import rate_limiting
+
+
+class VirtualClock:
+    """Stands in for `time` where the CDK waits, so that no test sleeps for real.
+
+    - `retry_sleeps`: the CDK's retry back-off (the `backoff` library, and the Retry-After handler in
+      `rate_limiting`, which waits the header's seconds + 1).
+    - `budget_waits`: the API budget (`call_rate`) waiting for its moving window to free up.
+
+    Every wait moves the clock that the budget's rate limiter (pyrate_limiter) reads forward by the
+    same amount, so a budget that is full is free again once it has "waited", as it would be for real.
+    """
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.retry_sleeps: List[float] = []
+        self.budget_waits: List[float] = []
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def _advance(self, seconds: float) -> None:
+        self.offset += max(0.0, seconds)
+
+    def as_time_module(self, record: List[float]) -> object:
+        clock = self
+
+        class _Time:
+            def __getattr__(self, name: str) -> object:
+                return getattr(time, name)
+
+            @staticmethod
+            def sleep(seconds: float) -> None:
+                if seconds > 0:  # `backoff` also "sleeps" 0 s between the CDK's own waits
+                    record.append(seconds)
+                    clock._advance(seconds)
+
+        return _Time()
+
+
+@pytest.fixture(autouse=True)
+def virtual_clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
+    clock = VirtualClock()
+    monkeypatch.setattr(rate_limiting, "time", clock.as_time_module(clock.retry_sleeps))
+    monkeypatch.setattr(backoff._sync, "time", clock.as_time_module(clock.retry_sleeps))
+    monkeypatch.setattr(call_rate, "time", clock.as_time_module(clock.budget_waits))
+    monkeypatch.setattr(pyrate_limiter.clocks, "time", clock.time)
+    return clock
+
+
+@pytest.fixture(autouse=True)
+def isolated_http_cache(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Parent streams are read through the CDK's HTTP cache. Without REQUEST_CACHE_PATH it is one in-memory
+    SQLite database for the whole process, so one test's cached answers would be served to the next test."""
+    monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path))

@@ -1,0 +1,230 @@
+"""Mock-server tests of the conversations stream (a child of the tickets list)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Dict
+from unittest import TestCase
+
+from airbyte_cdk.models import Level
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from config_builder import ConfigBuilder
+from dates import NOW, day, days_ago, iso, year_start
+from request_builder import FreshdeskRequestBuilder
+from response_builder import FreshdeskResponseBuilder, a_record, error_response, fixture, ids
+from source_runner import error_messages, final_state, log_messages, read_streams, record_ids, state, stream_statuses
+
+_STREAM = "conversations"
+
+
+def _ticket(ticket_id: int, updated_at: str) -> Dict[str, Any]:
+    return a_record("tickets", id=ticket_id, updated_at=updated_at)
+
+
+def _conversation(conversation_id: int, ticket_id: int, updated_at: str) -> Dict[str, Any]:
+    return a_record(
+        "conversations", id=conversation_id, ticket_id=ticket_id, created_at=updated_at, updated_at=updated_at
+    )
+
+
+# A start date ten days back: the parent tickets list is read in one window, from its midnight.
+_START_DAY = day(days_ago(10))
+_START = f"{_START_DAY}T00:00:00Z"
+
+
+def _config():
+    return ConfigBuilder().with_start_date(_START_DAY).build()
+
+
+def _at(days: float) -> str:
+    return iso(days_ago(days))
+
+
+def _without_lookback(stream_state: Dict[str, Any]) -> Dict[str, Any]:
+    """The state without `lookback_window`: the CDK sets it to the sync's duration in whole seconds."""
+    return {key: value for key, value in stream_state.items() if key != "lookback_window"}
+
+
+class TestConversations(TestCase):
+    """GET /api/v2/tickets?updated_since=..&order_by=updated_at&order_type=asc&per_page=100 (the parent list,
+    in the tickets stream's yearly windows, without the includes the tickets stream pays for), then
+    GET /api/v2/tickets/{id}/conversations?per_page=100 once for each ticket, following `link` headers.
+
+    Contract: one partition per ticket; a ticket whose conversations answer 404 (deleted since it was listed)
+    or 403 (not readable by this agent) is skipped and the other tickets' conversations still come out.
+    The state is one global cursor (the greatest conversation updated_at) plus the parent's tickets state
+    (incremental_dependency); a sync from that state reads the conversations of the tickets updated since
+    the parent state only, and all of those tickets' conversations are emitted again.
+    """
+
+    @HttpMocker()
+    def test_given_two_tickets_when_read_then_each_ticket_conversations_are_read_from_its_path(self, http_mocker):
+        http_mocker.get(
+            FreshdeskRequestBuilder.ticket_ids(_START).build(),
+            FreshdeskResponseBuilder.records([_ticket(1, _at(9)), _ticket(2, _at(8))]).build(),
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(1).build(), FreshdeskResponseBuilder.of("conversations").build()
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(2).build(),
+            FreshdeskResponseBuilder.records([_conversation(21, 2, _at(8))]).build(),
+        )
+
+        output = read_streams(_config(), _STREAM)
+
+        assert sorted(record_ids(output)) == sorted(ids(fixture("conversations")) + [21])
+        assert _without_lookback(final_state(output, _STREAM)) == {
+            "use_global_cursor": True,
+            "state": {"updated_at": _at(8)},
+            "parent_state": {"tickets": {"updated_at": _at(8)}},
+        }
+        assert error_messages(output) == []
+
+    @HttpMocker()
+    def test_given_paginated_conversations_when_read_then_every_page_of_the_ticket_is_read(self, http_mocker):
+        http_mocker.get(
+            FreshdeskRequestBuilder.ticket_ids(_START).build(),
+            FreshdeskResponseBuilder.records([_ticket(1, _at(9))]).build(),
+        )
+        page_2 = FreshdeskRequestBuilder.conversations(1).with_page(2)
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(1).build(),
+            FreshdeskResponseBuilder.records([_conversation(11, 1, _at(9))]).with_next_page(page_2).build(),
+        )
+        http_mocker.get(page_2.build(), FreshdeskResponseBuilder.records([_conversation(12, 1, _at(8.5))]).build())
+
+        output = read_streams(_config(), _STREAM)
+
+        assert record_ids(output) == [11, 12]
+
+    @HttpMocker()
+    def test_given_state_when_read_then_only_conversations_of_tickets_updated_since_the_parent_state_are_read(
+        self, http_mocker
+    ):
+        previous = {
+            "use_global_cursor": True,
+            "state": {"updated_at": _at(4)},
+            "lookback_window": 1,
+            "parent_state": {"tickets": {"updated_at": _at(7)}},
+        }
+        http_mocker.get(
+            FreshdeskRequestBuilder.ticket_ids(updated_since=_at(7)).build(),
+            FreshdeskResponseBuilder.records([_ticket(3, _at(7)), _ticket(4, _at(2))]).build(),
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(3).build(),
+            FreshdeskResponseBuilder.records([_conversation(31, 3, "2024-12-01T00:00:00Z")]).build(),
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(4).build(),
+            FreshdeskResponseBuilder.records([_conversation(41, 4, _at(5)), _conversation(42, 4, _at(2))]).build(),
+        )
+
+        output = read_streams(_config(), _STREAM, stream_state=state(_STREAM, previous))
+
+        # Older conversations of a changed ticket come out again: a reply is never lost to the cursor.
+        assert sorted(record_ids(output)) == [31, 41, 42]
+        assert _without_lookback(final_state(output, _STREAM)) == {
+            "use_global_cursor": True,
+            "state": {"updated_at": _at(2)},
+            "parent_state": {"tickets": {"updated_at": _at(2)}},
+        }
+
+    @HttpMocker()
+    def test_given_a_ticket_listed_by_two_yearly_windows_when_read_then_its_conversations_are_read_once(
+        self, http_mocker
+    ):
+        last_year, this_year = year_start(NOW, 1), year_start(NOW)
+        in_last_year = _ticket(1, iso(last_year + timedelta(days=2)))
+        in_this_year = _ticket(2, iso(this_year + timedelta(seconds=1)))
+        # Freshdesk has no `updated_before`: the first window's answer runs on into the second window.
+        http_mocker.get(
+            FreshdeskRequestBuilder.ticket_ids(iso(last_year)).build(),
+            FreshdeskResponseBuilder.records([in_last_year, in_this_year]).build(),
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.ticket_ids(iso(this_year)).build(),
+            FreshdeskResponseBuilder.records([in_this_year]).build(),
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(1).build(),
+            FreshdeskResponseBuilder.records([_conversation(10, 1, _at(1))]).build(),
+        )
+        second_ticket = FreshdeskRequestBuilder.conversations(2).build()
+        http_mocker.get(second_ticket, FreshdeskResponseBuilder.records([_conversation(20, 2, _at(1))]).build())
+
+        output = read_streams(ConfigBuilder().with_start_date(day(last_year)).build(), _STREAM)
+
+        assert sorted(record_ids(output)) == [10, 20]
+        http_mocker.assert_number_of_calls(second_ticket, 1)
+
+    @HttpMocker()
+    def test_given_404_for_one_ticket_when_read_then_that_ticket_is_skipped_and_the_others_come_out(self, http_mocker):
+        http_mocker.get(
+            FreshdeskRequestBuilder.ticket_ids(_START).build(),
+            FreshdeskResponseBuilder.records([_ticket(1, _at(9)), _ticket(2, _at(8)), _ticket(3, _at(7))]).build(),
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(1).build(),
+            FreshdeskResponseBuilder.records([_conversation(11, 1, _at(9))]).build(),
+        )
+        http_mocker.get(FreshdeskRequestBuilder.conversations(2).build(), error_response(404))
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(3).build(),
+            FreshdeskResponseBuilder.records([_conversation(31, 3, _at(7))]).build(),
+        )
+
+        output = read_streams(_config(), _STREAM)
+
+        assert sorted(record_ids(output)) == [11, 31]
+        assert stream_statuses(output, _STREAM)[-1] == "COMPLETE"
+        assert error_messages(output) == []
+
+    @HttpMocker()
+    def test_given_403_for_one_ticket_when_read_then_that_ticket_is_skipped_with_a_warning_and_the_others_come_out(
+        self, http_mocker
+    ):
+        http_mocker.get(
+            FreshdeskRequestBuilder.ticket_ids(_START).build(),
+            FreshdeskResponseBuilder.records([_ticket(1, _at(9)), _ticket(2, _at(8))]).build(),
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(1).build(), error_response(403, "error_403_access_denied")
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(2).build(),
+            FreshdeskResponseBuilder.records([_conversation(21, 2, _at(8))]).build(),
+        )
+
+        output = read_streams(_config(), _STREAM)
+
+        assert record_ids(output) == [21]
+        assert log_messages(output, Level.WARN) == [
+            "Skipping https://acme.freshdesk.com/api/v2/tickets/1/conversations in stream 'conversations': "
+            "its parent is gone or not readable."
+        ]
+        assert stream_statuses(output, _STREAM)[-1] == "COMPLETE"
+        assert error_messages(output) == []
+
+    @HttpMocker()
+    def test_given_tickets_and_conversations_selected_when_read_then_the_parent_list_is_requested_without_includes(
+        self, http_mocker
+    ):
+        with_includes = FreshdeskRequestBuilder.tickets(_START).build()
+        without_includes = FreshdeskRequestBuilder.ticket_ids(_START).build()
+        tickets = FreshdeskResponseBuilder.records([_ticket(1, _at(9))]).build()
+        http_mocker.get(with_includes, tickets)
+        http_mocker.get(without_includes, tickets)
+        http_mocker.get(
+            FreshdeskRequestBuilder.conversations(1).build(),
+            FreshdeskResponseBuilder.records([_conversation(11, 1, _at(9))]).build(),
+        )
+
+        output = read_streams(_config(), "tickets", _STREAM)
+
+        assert record_ids(output, "tickets") == [1]
+        assert record_ids(output, _STREAM) == [11]
+        http_mocker.assert_number_of_calls(with_includes, 1)
+        http_mocker.assert_number_of_calls(without_includes, 1)

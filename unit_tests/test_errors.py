@@ -1,0 +1,363 @@
+"""Mock-server tests of how the connector answers Freshdesk's errors (the manifest's error handler)."""
+
+from __future__ import annotations
+
+import base64
+from unittest import TestCase
+
+import pytest
+from airbyte_cdk.models import FailureType, Level
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
+
+from config_builder import API_KEY, ConfigBuilder
+from request_builder import FreshdeskRequestBuilder
+from response_builder import FreshdeskResponseBuilder, a_record, error_response, fixture, rate_limited
+from source_runner import (
+    all_output_text,
+    error_messages,
+    final_state,
+    log_messages,
+    read_streams,
+    record_ids,
+    records_by_stream,
+    state,
+    stream_statuses,
+)
+
+_UNAUTHORIZED_MESSAGE = (
+    "Freshdesk rejected the API key for acme.freshdesk.com (401). Check that `api_key` is the key shown under "
+    "Profile settings > View API key, and that `domain` is the account it belongs to."
+)
+
+
+class TestAuthenticationErrors(TestCase):
+    """401 (bad key, or a key of another account): the sync fails at once with a config error that names
+    both settings the user must check, `api_key` and `domain` (with the domain's value)."""
+
+    @HttpMocker()
+    def test_given_401_when_read_then_sync_fails_with_a_config_error_naming_api_key_and_domain(self, http_mocker):
+        http_mocker.get(
+            FreshdeskRequestBuilder.endpoint("agents").build(), error_response(401, "error_401_invalid_credentials")
+        )
+
+        output = read_streams(ConfigBuilder().build(), "agents", expect_failure=True)
+
+        assert output.errors[0].trace.error.message == _UNAUTHORIZED_MESSAGE
+        assert output.errors[0].trace.error.failure_type == FailureType.config_error
+        assert record_ids(output) == []
+        assert stream_statuses(output, "agents") == ["STARTED", "INCOMPLETE"]
+
+    @HttpMocker()
+    def test_given_401_on_a_child_call_when_read_then_sync_fails_instead_of_skipping_the_parent(self, http_mocker):
+        # Children skip a parent that answers 403/404, never one that answers 401.
+        http_mocker.get(
+            FreshdeskRequestBuilder.endpoint("canned_response_folders").build(),
+            FreshdeskResponseBuilder.of("canned_response_folders").build(),
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.endpoint("canned_response_folders/43000300001/responses").build(),
+            error_response(401, "error_401_invalid_credentials"),
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.endpoint("canned_response_folders/43000300002/responses").build(),
+            error_response(401, "error_401_invalid_credentials"),
+        )
+
+        output = read_streams(ConfigBuilder().build(), "canned_responses", expect_failure=True)
+
+        assert output.errors[0].trace.error.message == _UNAUTHORIZED_MESSAGE
+        assert output.errors[0].trace.error.failure_type == FailureType.config_error
+        assert stream_statuses(output, "canned_responses")[-1] == "INCOMPLETE"
+
+
+class TestStreamsOutsideThePlanOrPrivileges(TestCase):
+    """403 on a whole stream has two meanings, both of which skip the stream (not fail the sync) with a
+    WARN log naming the stream, Freshdesk's own message and what the user can do:
+    - {"code": "require_feature"}: the plan lacks the feature (surveys, satisfaction ratings, forums, ...);
+    - {"code": "access_denied"}: the key's agent is not an admin (roles, settings, email configs, ...).
+    The other streams of the sync complete normally.
+    """
+
+    @HttpMocker()
+    def test_given_surveys_not_in_plan_when_read_then_surveys_is_skipped_with_a_warning_and_agents_complete(
+        self, http_mocker
+    ):
+        http_mocker.get(
+            FreshdeskRequestBuilder.endpoint("surveys").build(), error_response(403, "error_403_require_feature")
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.endpoint("agents").build(), FreshdeskResponseBuilder.of("agents").build()
+        )
+
+        output = read_streams(ConfigBuilder().build(), "agents", "surveys")
+
+        assert log_messages(output, Level.WARN) == [
+            "Skipping stream 'surveys': Freshdesk says \"The Surveys feature(s) is/are not supported in your plan. "
+            "Please upgrade your account to use it.\" The account's plan does not include this feature; deselect "
+            "the stream or upgrade the plan."
+        ]
+        assert records_by_stream(output) == {"agents": [43028290928, 43028290929]}
+        assert stream_statuses(output, "surveys")[-1] == "COMPLETE"
+        assert stream_statuses(output, "agents")[-1] == "COMPLETE"
+        assert error_messages(output) == []
+
+    @HttpMocker()
+    def test_given_satisfaction_ratings_not_in_plan_when_read_then_stream_is_skipped_and_its_state_is_kept(
+        self, http_mocker
+    ):
+        http_mocker.get(
+            FreshdeskRequestBuilder.satisfaction_ratings(created_since="2025-03-06T00:00:00Z").build(),
+            error_response(403, "error_403_require_feature"),
+        )
+
+        output = read_streams(
+            ConfigBuilder().build(),
+            "satisfaction_ratings",
+            stream_state=state("satisfaction_ratings", {"created_at": "2025-03-20T00:00:00Z"}),
+        )
+
+        assert record_ids(output) == []
+        assert log_messages(output, Level.WARN) == [
+            "Skipping stream 'satisfaction_ratings': Freshdesk says \"The Surveys feature(s) is/are not supported in "
+            "your plan. Please upgrade your account to use it.\" The account's plan does not include this feature; "
+            "deselect the stream or upgrade the plan."
+        ]
+        # Skipping must not move the cursor: ratings would be lost once the plan includes the feature again.
+        assert final_state(output, "satisfaction_ratings") == {"created_at": "2025-03-20T00:00:00Z"}
+        assert error_messages(output) == []
+
+    @HttpMocker()
+    def test_given_roles_access_denied_when_read_then_roles_is_skipped_with_an_admin_warning_and_agents_complete(
+        self, http_mocker
+    ):
+        http_mocker.get(
+            FreshdeskRequestBuilder.endpoint("roles").build(), error_response(403, "error_403_access_denied")
+        )
+        http_mocker.get(
+            FreshdeskRequestBuilder.endpoint("agents").build(), FreshdeskResponseBuilder.of("agents").build()
+        )
+
+        output = read_streams(ConfigBuilder().build(), "agents", "roles")
+
+        assert log_messages(output, Level.WARN) == [
+            "Skipping stream 'roles': Freshdesk says \"You are not authorized to perform this action.\" The API key's "
+            "agent lacks the privilege for it; use an admin's API key to read it, or deselect the stream."
+        ]
+        assert records_by_stream(output) == {"agents": [43028290928, 43028290929]}
+        assert stream_statuses(output, "roles")[-1] == "COMPLETE"
+        assert error_messages(output) == []
+
+    @HttpMocker()
+    def test_given_settings_access_denied_when_read_then_settings_is_skipped_with_an_admin_warning(self, http_mocker):
+        http_mocker.get(FreshdeskRequestBuilder.settings().build(), error_response(403, "error_403_access_denied"))
+
+        output = read_streams(ConfigBuilder().build(), "settings")
+
+        assert log_messages(output, Level.WARN) == [
+            "Skipping stream 'settings': Freshdesk says \"You are not authorized to perform this action.\" The API "
+            "key's agent lacks the privilege for it; use an admin's API key to read it, or deselect the stream."
+        ]
+        assert output.records == []
+        assert error_messages(output) == []
+
+
+class TestTransientErrors:
+    """429 waits the Retry-After seconds (the CDK adds 1 s) and retries; 500/502/503 are retried with
+    exponential back-off (2 * 2^attempt seconds, + 1 s); the records of the retried page come out once.
+    No test sleeps: the CDK's waits go to a virtual clock (conftest.py)."""
+
+    def test_given_429_with_retry_after_then_200_when_read_then_waits_retry_after_plus_one_second_and_records_come_out(
+        self, virtual_clock
+    ):
+        with HttpMocker() as http_mocker:
+            agents = FreshdeskRequestBuilder.endpoint("agents").build()
+            http_mocker.get(agents, [rate_limited(7), FreshdeskResponseBuilder.of("agents").build()])
+
+            output = read_streams(ConfigBuilder().build(), "agents")
+
+            http_mocker.assert_number_of_calls(agents, 2)
+        assert record_ids(output) == [43028290928, 43028290929]
+        assert virtual_clock.retry_sleeps == [8.0]
+        # The 429 also tells the API budget that the minute's credits are spent: it holds the retry until a
+        # minute after the 429 (60 s - the 8 s already waited).
+        assert [round(wait) for wait in virtual_clock.budget_waits] == [52]
+        assert error_messages(output) == []
+
+    def test_given_429_with_retry_after_0_when_read_then_a_zero_wait_falls_back_to_exponential_backoff(
+        self, virtual_clock
+    ):
+        # The CDK takes 0 from WaitTimeFromHeader as "no answer" and asks the next strategy (exponential:
+        # 2 * 2^1 s), then adds its 1 s.
+        with HttpMocker() as http_mocker:
+            http_mocker.get(
+                FreshdeskRequestBuilder.endpoint("groups").build(),
+                [rate_limited(0), FreshdeskResponseBuilder.of("groups").build()],
+            )
+
+            output = read_streams(ConfigBuilder().build(), "groups")
+
+        assert record_ids(output) == [43000623702, 43000623703]
+        assert virtual_clock.retry_sleeps == [5.0]
+
+    def test_given_500_then_502_then_200_when_read_then_retried_with_exponential_backoff(self, virtual_clock):
+        with HttpMocker() as http_mocker:
+            agents = FreshdeskRequestBuilder.endpoint("agents").build()
+            http_mocker.get(
+                agents, [error_response(500), error_response(502), FreshdeskResponseBuilder.of("agents").build()]
+            )
+
+            output = read_streams(ConfigBuilder().build(), "agents")
+
+            http_mocker.assert_number_of_calls(agents, 3)
+        assert record_ids(output) == [43028290928, 43028290929]
+        assert virtual_clock.retry_sleeps == [5.0, 9.0]
+        assert error_messages(output) == []
+
+    def test_given_503_on_a_second_page_when_read_then_that_page_is_retried_and_no_record_is_duplicated(
+        self, virtual_clock
+    ):
+        with HttpMocker() as http_mocker:
+            page_2 = FreshdeskRequestBuilder.contacts().with_page(2)
+            http_mocker.get(
+                FreshdeskRequestBuilder.contacts().build(),
+                FreshdeskResponseBuilder.records([a_record("contacts", id=1)]).with_next_page(page_2).build(),
+            )
+            http_mocker.get(
+                page_2.build(),
+                [error_response(503), FreshdeskResponseBuilder.records([a_record("contacts", id=2)]).build()],
+            )
+
+            output = read_streams(ConfigBuilder().build(), "contacts")
+
+        assert record_ids(output) == [1, 2]
+        assert virtual_clock.retry_sleeps == [5.0]
+
+
+class TestRequestErrors(TestCase):
+    """A 400 other than the tickets page cap is a request the connector got wrong: the stream fails with a
+    message quoting Freshdesk's description and errors. A 404 on a top-level list means a wrong domain or
+    path: it fails with a config error naming the domain."""
+
+    @HttpMocker()
+    def test_given_400_validation_failed_when_read_then_sync_fails_once_with_freshdesks_description(self, http_mocker):
+        contacts = FreshdeskRequestBuilder.contacts().build()
+        http_mocker.get(contacts, error_response(400, "error_400_validation_failed"))
+
+        output = read_streams(ConfigBuilder().build(), "contacts", expect_failure=True)
+
+        http_mocker.assert_number_of_calls(contacts, 1)  # not retried, not restarted
+        assert output.errors[0].trace.error.message == (
+            "Freshdesk refused the request for stream 'contacts' (https://acme.freshdesk.com/api/v2/contacts): "
+            "Validation failed: [{'field': 'updated_since', 'message': 'It should be a/an valid date', "
+            "'code': 'invalid_value'}]"
+        )
+        assert output.errors[0].trace.error.failure_type == FailureType.system_error
+        assert stream_statuses(output, "contacts")[-1] == "INCOMPLETE"
+
+    @HttpMocker()
+    def test_given_404_on_a_list_when_read_then_sync_fails_with_a_config_error_naming_the_domain(self, http_mocker):
+        http_mocker.get(FreshdeskRequestBuilder.endpoint("agents").build(), error_response(404))
+
+        output = read_streams(ConfigBuilder().build(), "agents", expect_failure=True)
+
+        assert output.errors[0].trace.error.message == (
+            "Freshdesk answered 404 for https://acme.freshdesk.com/api/v2/agents. Check that `domain` "
+            "(acme.freshdesk.com) is your Freshdesk domain."
+        )
+        assert output.errors[0].trace.error.failure_type == FailureType.config_error
+
+
+class TestMalformedAnswers(TestCase):
+    """A 200 whose body is not the expected JSON (an HTML maintenance page, a body cut short, an object where
+    a list belongs, or the reverse for settings/helpdesk) stops the stream with a message naming the stream
+    and the URL, instead of reading the page as empty: the state stays before that page."""
+
+    @HttpMocker()
+    def test_given_html_maintenance_page_with_200_when_read_then_stream_stops_and_state_stays(self, http_mocker):
+        http_mocker.get(
+            FreshdeskRequestBuilder.contacts(updated_since="2025-03-01T00:00:00Z").build(),
+            HttpResponse(
+                "<html><body><h1>Freshdesk is under maintenance</h1></body></html>",
+                200,
+                {"Content-Type": "text/html; charset=utf-8"},
+            ),
+        )
+
+        output = read_streams(
+            ConfigBuilder().build(),
+            "contacts",
+            stream_state=state("contacts", {"updated_at": "2025-03-01T00:00:00Z"}),
+            expect_failure=True,
+        )
+
+        assert output.errors[0].trace.error.message == (
+            "Stream 'contacts' stopped: Freshdesk answered GET "
+            "https://acme.freshdesk.com/api/v2/contacts?per_page=100&_updated_since=2025-03-01T00%3A00%3A00Z with "
+            "status 200 but an HTML page instead of JSON. Freshdesk may be under maintenance. No record of that "
+            "page was read and the state stays before it, so the next sync reads it again."
+        )
+        assert output.errors[0].trace.error.failure_type == FailureType.transient_error
+        assert final_state(output, "contacts") == {"updated_at": "2025-03-01T00:00:00Z"}
+        assert stream_statuses(output, "contacts")[-1] == "INCOMPLETE"
+
+    @HttpMocker()
+    def test_given_an_object_where_a_list_belongs_when_read_then_stream_stops_with_a_system_error(self, http_mocker):
+        http_mocker.get(
+            FreshdeskRequestBuilder.endpoint("agents").build(), FreshdeskResponseBuilder(a_record("agents")).build()
+        )
+
+        output = read_streams(ConfigBuilder().build(), "agents", expect_failure=True)
+
+        assert output.errors[0].trace.error.message == (
+            "Stream 'agents' stopped: Freshdesk answered GET https://acme.freshdesk.com/api/v2/agents?per_page=100 "
+            "with status 200 but a JSON object where a list of records belongs. Please report this answer to the "
+            "connector's maintainers. No record of that page was read and the state stays before it, so the next "
+            "sync reads it again."
+        )
+        assert output.errors[0].trace.error.failure_type == FailureType.system_error
+        assert output.records == []
+
+    @HttpMocker()
+    def test_given_a_list_where_the_settings_object_belongs_when_read_then_stream_stops(self, http_mocker):
+        http_mocker.get(
+            FreshdeskRequestBuilder.settings().build(), FreshdeskResponseBuilder([fixture("settings")]).build()
+        )
+
+        output = read_streams(ConfigBuilder().build(), "settings", expect_failure=True)
+
+        assert output.errors[0].trace.error.message == (
+            "Stream 'settings' stopped: Freshdesk answered GET https://acme.freshdesk.com/api/v2/settings/helpdesk "
+            "with status 200 but a JSON list where an object belongs. Please report this answer to the "
+            "connector's maintainers. No record of that page was read and the state stays before it, so the next "
+            "sync reads it again."
+        )
+        assert output.records == []
+
+
+class TestSecretsNeverLeak:
+    """Whatever happens, neither the API key nor the Basic credentials built from it (base64 of "<key>:X")
+    appear in anything the connector prints: the messages (records, logs, state, errors with their stack
+    traces) and the raw stdout/stderr, debug logs included."""
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            pytest.param(lambda: error_response(401, "error_401_invalid_credentials"), id="401"),
+            pytest.param(lambda: error_response(400, "error_400_validation_failed"), id="400"),
+            pytest.param(lambda: error_response(404), id="404"),
+            pytest.param(lambda: error_response(403, "error_403_access_denied"), id="403"),
+            pytest.param(lambda: FreshdeskResponseBuilder.of("agents").build(), id="200"),
+        ],
+    )
+    def test_given_any_answer_when_read_with_debug_logs_then_the_api_key_is_in_no_output(self, answer, capfd):
+        basic_credentials = base64.b64encode(f"{API_KEY}:X".encode()).decode()
+        with HttpMocker() as http_mocker:
+            http_mocker.get(FreshdeskRequestBuilder.endpoint("agents").build(), answer())
+
+            output = read_streams(ConfigBuilder().build(), "agents", expect_failure=None, debug=True)
+
+        printed = capfd.readouterr()
+        text = "\n".join([all_output_text(output), printed.out, printed.err])
+        assert "Making outbound API request" in text  # the debug log of each request is really there...
+        assert API_KEY not in text  # ...without the key
+        assert basic_credentials not in text
