@@ -190,7 +190,7 @@ def business_hour(rng: random.Random, index: int, created: int) -> dict[str, Any
         "name": "Default" if index == 0 else f"Regional hours {index}",
         "is_default": index == 0,
         "description": "Default Business Calendar" if index == 0 else f"Business hours for region {index}",
-        "working_hours": {day: {"start_time": start, "end_time": end} for day in WEEKDAYS},
+        "business_hours": {day: {"start_time": start, "end_time": end} for day in WEEKDAYS},
         "time_zone": TIME_ZONE,
         "created_at": fmt(created),
         "updated_at": fmt(created + rng.randint(0, 60) * DAY),
