@@ -8,15 +8,11 @@ output is parsed into the same `Run` as `harness.run_connector` returns.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from integration_tests.harness import Run
+from integration_tests.harness import Run, stream_connector
 
 
 def beside_python(script: str) -> str:
@@ -43,32 +39,8 @@ def run_command(
     cwd: Optional[Path] = None,
 ) -> Run:
     """Runs `argv command --config … --catalog … --state … extra_args`, inputs written to files as a platform does."""
-    with tempfile.TemporaryDirectory(prefix="airbyte-command-") as tmp:
-        args = list(argv) + [command]
-        for name, value in (("config", config), ("catalog", catalog), ("state", state)):
-            if value is not None:
-                path = Path(tmp) / f"{name}.json"
-                path.write_text(json.dumps(value))
-                args += [f"--{name}", str(path)]
-        args += list(extra_args)
-        started = time.monotonic()
-        done = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-            timeout=timeout,
-            cwd=cwd,
-        )
-    return Run(
-        returncode=done.returncode,
-        messages=parse_messages(done.stdout),
-        stdout=done.stdout,
-        stderr=done.stderr,
-        seconds=time.monotonic() - started,
-        cpu_seconds=0.0,
-        peak_rss_mb=0.0,
+    return stream_connector(
+        command, config, catalog, state, env=env, extra_args=extra_args, timeout=timeout, argv=argv, cwd=cwd
     )
 
 

@@ -155,58 +155,7 @@ def run_connector(
     workdir: Optional[Path] = None,
 ) -> Run:
     """Runs `source-freshdesk <command>` with the given inputs written to files, like the platform does."""
-    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        args = connector_command() + [command]
-        for name, value in (("config", config), ("catalog", catalog), ("state", state)):
-            if value is not None:
-                path = Path(tmp) / f"{name}.json"
-                path.write_text(json.dumps(value))
-                args += [f"--{name}", str(path)]
-        started = time.monotonic()
-        process = subprocess.Popen(
-            args,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
-        memory = PeakMemory(process.pid)
-        outputs: Dict[str, str] = {}
-        readers = [
-            threading.Thread(target=lambda name=name, pipe=pipe: outputs.__setitem__(name, pipe.read()))
-            for name, pipe in (("stdout", process.stdout), ("stderr", process.stderr))
-        ]
-        for reader in readers:
-            reader.start()
-        timer = threading.Timer(timeout, process.kill)
-        timer.start()
-        try:
-            # Wait for the exit without reaping, so that /proc still shows the child's memory; then
-            # wait4 reaps it and reports this child's own CPU time (not the sum over all children).
-            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-            peak_mb = memory.stop()
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
-        for reader in readers:
-            reader.join()
-        seconds = time.monotonic() - started
-    messages = []
-    for line in outputs["stdout"].splitlines():
-        line = line.strip()
-        if line.startswith("{"):
-            messages.append(json.loads(line))
-    return Run(
-        returncode=process.returncode,
-        messages=messages,
-        stdout=outputs["stdout"],
-        stderr=outputs["stderr"],
-        seconds=seconds,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=peak_mb,
-    )
+    return stream_connector(command, config, catalog, state, env=env, timeout=timeout, workdir=workdir)
 
 
 def stream_connector(
@@ -220,18 +169,21 @@ def stream_connector(
     timeout: float = 600,
     workdir: Optional[Path] = None,
     keep: Optional[Callable[[Dict[str, Any]], bool]] = None,
+    argv: Optional[Sequence[str]] = None,
+    cwd: Optional[Path] = None,
 ) -> Run:
-    """Like `run_connector`, but reads stdout line by line while the command runs.
+    """Runs `<argv> <command>` (by default `source-freshdesk`), reading stdout line by line as it runs.
 
     `kill_when` sees every message as it arrives; the first time it answers True the process is killed
     with SIGKILL, as a crashed or preempted worker would be. Whatever the process had already written
     to its stdout is still read to the end, as the platform would, so `Run.messages` holds every message
     emitted before the kill (the returncode is then -9). `extra_args` are appended to the command line
     (for example `--debug`). With `keep`, only the messages it answers True for are kept, and stdout is
-    not (for syncs too big to hold in memory: `kill_when` still sees every message).
+    not (for syncs too big to hold in memory: `kill_when` still sees every message). `argv` runs another
+    Airbyte-protocol command line instead (`source-declarative-manifest`, the Builder's back end).
     """
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        args = connector_command() + [command]
+        args = (list(argv) if argv else connector_command()) + [command]
         for name, value in (("config", config), ("catalog", catalog), ("state", state)):
             if value is not None:
                 path = Path(tmp) / f"{name}.json"
@@ -246,6 +198,7 @@ def stream_connector(
             stdin=subprocess.DEVNULL,
             text=True,
             env={**os.environ, **(env or {})},
+            cwd=cwd,
         )
         memory = PeakMemory(process.pid)
         stderr: List[str] = []

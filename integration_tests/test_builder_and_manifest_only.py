@@ -232,7 +232,15 @@ class TestManifestOnlyRunner:
         assert len(bundle["contacts"]) == len(account.expected("contacts", "2024-01-01"))
 
     def test_given_every_stream_when_read_then_the_final_states_equal_the_packages(self, reads):
-        assert reads["bundle"].last_state_per_stream() == reads["package"].last_state_per_stream()
+        assert _without_lookback(reads["bundle"].last_state_per_stream()) == _without_lookback(
+            reads["package"].last_state_per_stream()
+        )
+
+
+def _without_lookback(states: Dict[str, Any]) -> Dict[str, Any]:
+    """The states without `lookback_window`: the CDK's per-partition cursors record there how long the
+    sync ran, in seconds, which differs from one run to the next."""
+    return {name: {k: v for k, v in state.items() if k != "lookback_window"} for name, state in states.items()}
 
 
 class TestConnectorBuilder:

@@ -15,10 +15,7 @@ The suite's Docker image tests are left out: no Docker engine runs on our machin
 
 from __future__ import annotations
 
-import functools
 import json
-import shutil
-import subprocess
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Dict, List
