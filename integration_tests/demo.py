@@ -70,6 +70,8 @@ def print_table(title: str, run: Run, entries: List[LogEntry], streams: List[str
         state = states.get(stream) or {}
         if "parent_state" in state:
             state = {"parent_state": state["parent_state"]}
+        elif "states" in state:  # one cursor per partition (the tickets stream's three lists)
+            state = {s["partition"]["list"]: s["cursor"]["updated_at"] for s in state["states"]}
         shown = "full refresh" if state.get("__ab_no_cursor_state_message") else json.dumps(state)
         print(f"{stream:<24} {len(run.records.get(stream, [])):>8} {requests.get(stream, 0):>9} "
               f"{seconds.get(stream, 0.0):>8.2f}  {shown}")
