@@ -1,6 +1,6 @@
 """Peak memory of a full sync of 100,000 tickets with their conversations: a benchmark, not a test.
 
-    /tmp/venv/bin/python integration_tests/bench_memory.py [--tickets 100000] [--budget-mb 300]
+    .venv/bin/python -m integration_tests.bench_memory [--tickets 100000] [--budget-mb 300]
 
 Serves the emulator in a process of its own (so that serving does not compete with this script for the
 GIL), runs the real `source-freshdesk read` of tickets and conversations through the harness, and
