@@ -9,34 +9,17 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from typing import Any
 
 import pytest
 import requests
 
+from integration_tests.emulator.client import Client
 from integration_tests.emulator import Emulator, Sizes
 from integration_tests.emulator.timeutil import fmt, parse
 
 SIZES = Sizes(tickets=120, contacts=40, companies=12, satisfaction_ratings=25, time_entries=30, deleted_tickets=3,
               spam_tickets=2, same_second_cluster=4)
 VALIDATION = "Validation failed"
-
-
-class Client:
-    """A keep-alive session that authenticates with the emulator's key and trusts its CA."""
-
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
-        self.session = requests.Session()
-
-    def get(self, path: str, params: Any = None, auth: Any = True) -> requests.Response:
-        credentials = (self.emu.api_key, "X") if auth is True else auth
-        return self.session.get(self.emu.url(path), params=params, auth=credentials, verify=self.emu.ca_file, timeout=10)
-
-    def ids(self, path: str, params: Any = None) -> list[int]:
-        response = self.get(path, params)
-        assert response.status_code == 200, response.text
-        return [row["id"] for row in response.json()]
 
 
 @pytest.fixture(scope="module")

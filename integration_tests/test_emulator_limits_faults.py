@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from integration_tests.emulator.client import Client
 from integration_tests.emulator import Emulator, Faults, RateLimits, Sizes
 
 SMALL = Sizes(tickets=30, contacts=10, companies=3)
@@ -28,16 +29,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-class Client:
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
-        self.session = requests.Session()
-
-    def get(self, path: str, params: Any = None, auth: Any = True) -> requests.Response:
-        credentials = (self.emu.api_key, "X") if auth is True else auth
-        return self.session.get(self.emu.url(path), params=params, auth=credentials, verify=self.emu.ca_file, timeout=10)
 
 
 def limited(clock: FakeClock, **limits: Any) -> Emulator:
