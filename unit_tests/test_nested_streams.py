@@ -13,6 +13,14 @@ from response_builder import FreshdeskResponseBuilder, a_record, error_response,
 from source_runner import error_messages, log_messages, read_streams, record_ids, stream_statuses
 
 
+def serve(http_mocker: HttpMocker, path: str, fixture_name: str) -> None:
+    """Answers GET <path> (default query: per_page=100) with the fixture `fixture_name`."""
+    http_mocker.get(
+        FreshdeskRequestBuilder.endpoint(path).build(),
+        FreshdeskResponseBuilder.of(fixture_name).build(),
+    )
+
+
 class TestCannedResponses(TestCase):
     """GET /api/v2/canned_response_folders, then GET /api/v2/canned_response_folders/{id}/responses?per_page=100
     for each folder (admin only). A folder that answers 404 or 403 is skipped; the other folders' responses
@@ -20,14 +28,8 @@ class TestCannedResponses(TestCase):
 
     @HttpMocker()
     def test_given_two_folders_when_read_then_each_folder_responses_are_read(self, http_mocker):
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("canned_response_folders").build(),
-            FreshdeskResponseBuilder.of("canned_response_folders").build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("canned_response_folders/43000300001/responses").build(),
-            FreshdeskResponseBuilder.of("canned_responses").build(),
-        )
+        serve(http_mocker, "canned_response_folders", "canned_response_folders")
+        serve(http_mocker, "canned_response_folders/43000300001/responses", "canned_responses")
         http_mocker.get(
             FreshdeskRequestBuilder.endpoint("canned_response_folders/43000300002/responses").build(),
             FreshdeskResponseBuilder.records(
@@ -44,14 +46,8 @@ class TestCannedResponses(TestCase):
 
     @HttpMocker()
     def test_given_one_folder_answers_404_when_read_then_the_other_folder_responses_come_out(self, http_mocker):
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("canned_response_folders").build(),
-            FreshdeskResponseBuilder.of("canned_response_folders").build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("canned_response_folders/43000300001/responses").build(),
-            FreshdeskResponseBuilder.of("canned_responses").build(),
-        )
+        serve(http_mocker, "canned_response_folders", "canned_response_folders")
+        serve(http_mocker, "canned_response_folders/43000300001/responses", "canned_responses")
         http_mocker.get(
             FreshdeskRequestBuilder.endpoint("canned_response_folders/43000300002/responses").build(),
             error_response(404),
@@ -88,22 +84,10 @@ class TestDiscussions(TestCase):
     it; each level comes out under its own stream."""
 
     def _mock_chain(self, http_mocker: HttpMocker) -> None:
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("discussions/categories").build(),
-            FreshdeskResponseBuilder.of("discussion_categories").build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("discussions/categories/43000110001/forums").build(),
-            FreshdeskResponseBuilder.of("discussion_forums").build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("discussions/forums/43000120001/topics").build(),
-            FreshdeskResponseBuilder.of("discussion_topics").build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("discussions/topics/43000130001/comments").build(),
-            FreshdeskResponseBuilder.of("discussion_comments").build(),
-        )
+        serve(http_mocker, "discussions/categories", "discussion_categories")
+        serve(http_mocker, "discussions/categories/43000110001/forums", "discussion_forums")
+        serve(http_mocker, "discussions/forums/43000120001/topics", "discussion_topics")
+        serve(http_mocker, "discussions/topics/43000130001/comments", "discussion_comments")
 
     @HttpMocker()
     def test_given_comments_selected_when_read_then_the_whole_chain_is_walked_to_the_comments(self, http_mocker):
@@ -169,18 +153,9 @@ class TestSolutions(TestCase):
     def test_given_articles_selected_when_read_then_categories_and_folders_are_walked_to_the_articles(
         self, http_mocker
     ):
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("solutions/categories").build(),
-            FreshdeskResponseBuilder.of("solution_categories").build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("solutions/categories/43000111003/folders").build(),
-            FreshdeskResponseBuilder.of("solution_folders").build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("solutions/folders/43000222004/articles").build(),
-            FreshdeskResponseBuilder.of("solution_articles").build(),
-        )
+        serve(http_mocker, "solutions/categories", "solution_categories")
+        serve(http_mocker, "solutions/categories/43000111003/folders", "solution_folders")
+        serve(http_mocker, "solutions/folders/43000222004/articles", "solution_articles")
 
         output = read_streams(ConfigBuilder().build(), "solution_categories", "solution_folders", "solution_articles")
 
@@ -191,14 +166,8 @@ class TestSolutions(TestCase):
 
     @HttpMocker()
     def test_given_articles_over_two_pages_when_read_then_both_pages_are_read(self, http_mocker):
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("solutions/categories").build(),
-            FreshdeskResponseBuilder.of("solution_categories").build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("solutions/categories/43000111003/folders").build(),
-            FreshdeskResponseBuilder.of("solution_folders").build(),
-        )
+        serve(http_mocker, "solutions/categories", "solution_categories")
+        serve(http_mocker, "solutions/categories/43000111003/folders", "solution_folders")
         page_2 = FreshdeskRequestBuilder.endpoint("solutions/folders/43000222004/articles").with_page(2)
         http_mocker.get(
             FreshdeskRequestBuilder.endpoint("solutions/folders/43000222004/articles").build(),
