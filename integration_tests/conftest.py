@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import pytest
@@ -11,6 +13,12 @@ from integration_tests.harness import Run, configured_catalog, run_connector
 
 # Long and distinctive, so that a leak is unmistakable and the CDK's masking cannot hide it by accident.
 SECRET_KEY = "e2e-secret-key-7Qx9Zr2Lm4Vb8Nw1Kp6Ty3Hd5Gf0Js-freshdesk"
+
+
+def today_midnight() -> str:
+    """Midnight UTC today: an emulator clock at which the ticket activities export holds the files of the
+    30 days the connector asks for (it counts days on the real clock)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT00:00:00Z")
 
 
 def assert_no_secret(run: Run, secret: str = SECRET_KEY) -> None:
@@ -39,11 +47,17 @@ def catalog_for(emu: Emulator, streams: Optional[List[str]] = None, incremental:
     return configured_catalog(chosen, incremental=incremental)
 
 
+def record_key(stream: str, record: Mapping[str, Any]) -> Any:
+    """What identifies a record: its primary key; for ticket_activities, which has none, the whole record."""
+    if stream == "ticket_activities":
+        return json.dumps(record, sort_keys=True)
+    return record["primary_language"] if stream == "settings" else record["id"]
+
+
 def expected_ids(emu: Emulator, stream: str, start_date: Optional[str] = None) -> List[Any]:
-    """The primary keys a sync should emit for `stream`: what the emulator's API lists, and for tickets
-    also the deleted and spam lists, which the connector reads too."""
-    key = "primary_language" if stream == "settings" else "id"
-    ids = [record[key] for record in emu.data.expected(stream, start_date=start_date)]
+    """The primary keys a sync should emit for `stream` (see `record_key`): what the emulator's API lists,
+    and for tickets also the deleted and spam lists, which the connector reads too."""
+    ids = [record_key(stream, record) for record in emu.data.expected(stream, start_date=start_date)]
     if stream == "tickets":
         ids += [
             ticket_id
@@ -71,8 +85,9 @@ def make_emulator() -> Callable[..., Emulator]:
 
 @pytest.fixture(scope="module")
 def seeded() -> Emulator:
-    """One seeded account for a whole module (modules that mutate it start their own)."""
-    emu = Emulator(seed=11, sizes=Sizes(tickets=320, contacts=150), api_key=SECRET_KEY).start()
+    """One seeded account for a whole module (modules that mutate it start their own). Its clock is today's
+    midnight, so that the ticket activities export holds the days the connector reads."""
+    emu = Emulator(seed=11, sizes=Sizes(tickets=320, contacts=150), api_key=SECRET_KEY, now=today_midnight()).start()
     yield emu
     emu.stop()
 

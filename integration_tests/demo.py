@@ -13,6 +13,7 @@ import argparse
 import json
 import shutil
 from collections import defaultdict
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List
 
@@ -37,6 +38,7 @@ STREAM_ENDPOINTS: Dict[str, List[str]] = {
     "solution_categories": ["solutions/categories"],
     "solution_folders": ["solutions/categories/{id}/folders"],
     "solution_articles": ["solutions/folders/{id}/articles"],
+    "ticket_activities": ["export/ticket_activities", "exports/ticket_activities/{day}.json"],
 }
 
 
@@ -68,7 +70,10 @@ def print_table(title: str, run: Run, entries: List[LogEntry], streams: List[str
     print(f"{'stream':<24} {'records':>8} {'requests':>9} {'seconds':>8}  state")
     for stream in streams:
         state = states.get(stream) or {}
-        if "parent_state" in state:
+        if "ticket_activity_files" in state.get("parent_state", {}):  # the newest activity, the next day to read
+            days = state["parent_state"]["ticket_activity_files"].get("states") or [{"cursor": {}}]
+            state = {**state.get("state", {}), **days[0]["cursor"]}
+        elif "parent_state" in state:
             state = {"parent_state": state["parent_state"]}
         elif "states" in state:  # one cursor per partition (the tickets stream's three lists)
             state = {s["partition"]["list"]: s["cursor"]["updated_at"] for s in state["states"]}
@@ -94,7 +99,11 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "output")
     args = parser.parse_args()
 
-    with Emulator(seed=args.seed, sizes=Sizes(tickets=args.tickets, contacts=max(50, args.tickets // 2))) as emu:
+    # The account's clock is today's midnight: its ticket activity export then holds the 30 days the
+    # connector asks for (it counts them on the real clock).
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%dT00:00:00Z")
+    sizes = Sizes(tickets=args.tickets, contacts=max(50, args.tickets // 2))
+    with Emulator(seed=args.seed, sizes=sizes, now=today) as emu:
         config, env = emu.config(), emu.env()
         print(f"Freshdesk emulator on https://localhost:{emu.port} (seed {args.seed}, {args.tickets} tickets)")
         print("config: " + json.dumps({**config, "api_key": "********"}))

@@ -113,11 +113,17 @@ class Run:
         return [m["trace"]["error"] for m in self.messages if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
 
     def stream_statuses(self) -> Dict[str, str]:
-        """The last status each stream reported (STARTED, RUNNING, COMPLETE, INCOMPLETE)."""
+        """The last status each stream reported (STARTED, RUNNING, COMPLETE, INCOMPLETE).
+
+        A RUNNING status with a reason (RATE_LIMITED) is left out: the CDK prints it straight to stdout
+        from the thread that waits, so one from a parent read for a child can land after the stream's
+        COMPLETE."""
         statuses: Dict[str, str] = {}
         for m in self.messages:
             if m["type"] == "TRACE" and m["trace"]["type"] == "STREAM_STATUS":
                 status = m["trace"]["stream_status"]
+                if status["status"] == "RUNNING" and status.get("reasons"):
+                    continue
                 statuses[status["stream_descriptor"]["name"]] = status["status"]
         return statuses
 

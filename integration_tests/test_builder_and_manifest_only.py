@@ -172,14 +172,19 @@ class TestBundleFiles:
     """Contract: `python -m source_freshdesk.bundle --output DIR` writes a manifest.yaml that the CDK's
     declarative component schema accepts, whose every stream has an inline schema (a top-level
     `schemas:` map, shared `$ref`s expanded), whose custom classes are named
-    `source_declarative_manifest.components.X`, and a components.py identical to the package's."""
+    `source_declarative_manifest.components.X`, and a components.py identical to the package's. The
+    custom-fields loader of tickets, contacts and companies wraps the inline schema of its stream."""
 
     def test_given_bundle_when_resolved_then_it_validates_against_the_declarative_component_schema(self, bundle):
         validate_manifest(_resolved(bundle["manifest"]), get_declarative_component_schema())
 
     def test_given_bundle_when_streams_listed_then_each_has_an_inline_schema_without_refs(self, bundle):
         streams = _resolved(bundle["manifest"])["streams"]
-        assert [s["schema_loader"]["type"] for s in streams] == ["InlineSchemaLoader"] * len(streams)
+        # tickets, contacts and companies keep the custom-fields loader, around their inline static schema
+        custom = {s["name"]: s["schema_loader"]["schema_loader"] for s in streams if s["schema_loader"]["type"] == "CustomSchemaLoader"}
+        assert sorted(custom) == ["companies", "contacts", "tickets"]
+        assert [loader["type"] for loader in custom.values()] == ["InlineSchemaLoader"] * 3
+        assert [s["schema_loader"]["type"] for s in streams if s["name"] not in custom] == ["InlineSchemaLoader"] * (len(streams) - 3)
         assert sorted(bundle["manifest"]["schemas"]) == sorted(s["name"] for s in streams)
         assert [value for value in _strings(bundle["manifest"]["schemas"]) if value.endswith(".json")] == []
         assert "$ref" not in json.dumps(bundle["manifest"]["schemas"])
@@ -217,7 +222,7 @@ class TestManifestOnlyRunner:
         bundle_catalog = sdm(bundle, without_package, "discover", account, config=account.config()).one("CATALOG")
         package_catalog = connector("discover", account.config(), env=account.env()).one("CATALOG")
         assert bundle_catalog == package_catalog
-        assert len(bundle_catalog["catalog"]["streams"]) == 30
+        assert len(bundle_catalog["catalog"]["streams"]) == 31
 
     def test_given_every_stream_when_read_then_exit_0_and_no_error(self, reads):
         for run in reads.values():

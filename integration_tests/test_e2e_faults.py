@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from integration_tests.conftest import SECRET_KEY, catalog_for, connector
+from integration_tests.conftest import SECRET_KEY, catalog_for, connector, today_midnight
 from integration_tests.emulator import Emulator, Faults, RateLimits, Sizes
 from integration_tests.emulator.faults import FaultAction, FaultInjector
 from integration_tests.harness import Run
@@ -50,14 +50,16 @@ def predicted_statuses(faults: Faults, answered: int) -> Counter:
 def rate_limited_in_background() -> Dict[str, Future]:
     """The rate-limit syncs (see TestLongRateLimits) mostly wait: they run while the other tests do."""
     pool = ThreadPoolExecutor(max_workers=3)
-    yield {case: pool.submit(rate_limited_sync, case) for case in ("ten", "eleven", "window")}
+    yield {case: pool.submit(rate_limited_sync, case) for case in ("thirty", "thirty-one", "window")}
     pool.shutdown(wait=True)
 
 
 @pytest.fixture(scope="module")
 def faulty_sync() -> Dict[str, Any]:
+    # Its clock is today's midnight, so that the ticket activity export holds the days the connector reads.
     emu = Emulator(
-        seed=3, sizes=Sizes(tickets=200, contacts=150, deleted_tickets=0, spam_tickets=0), api_key=SECRET_KEY
+        seed=3, sizes=Sizes(tickets=200, contacts=150, deleted_tickets=0, spam_tickets=0), api_key=SECRET_KEY,
+        now=today_midnight(),
     ).start()
     try:
         catalog = catalog_for(emu)
@@ -96,7 +98,10 @@ class TestRandomFaults:
         for entry in faulty_sync["entries"]:
             attempts[(entry.path, tuple(sorted(entry.query.items())))].append(entry.status)
         assert {statuses[-1] for statuses in attempts.values()} == {200}
-        observed = Counter(entry.status for entry in faulty_sync["entries"])
+        # The ticket activity export's files are on a storage host, which has no Freshdesk fault to draw.
+        downloads = [entry.status for entry in faulty_sync["entries"] if entry.path.startswith("/exports/")]
+        assert downloads == [200] * 30
+        observed = Counter(entry.status for entry in faulty_sync["entries"] if not entry.path.startswith("/exports/"))
         assert observed == predicted_statuses(FAULTS, observed[200])
         assert set(observed) == {0, 200, 429, 500, 502, 503}  # every kind of fault was met
 
@@ -181,7 +186,9 @@ def unread_before(cursor: Optional[str], expected: List[Dict[str, Any]], read_id
 def malformed_sync(kind: str, seed: int) -> Dict[str, Any]:
     """Two syncs on one account: contacts + conversations with a malformed page each, and tickets alone with
     a malformed second page of the default list; then the same streams again from the states they left."""
-    emu = Emulator(seed=seed, sizes=Sizes(tickets=250, contacts=250, deleted_tickets=0, spam_tickets=0), api_key=SECRET_KEY).start()
+    # 25 days of history: the tickets fit in one monthly window, three pages long.
+    sizes = Sizes(tickets=250, contacts=250, deleted_tickets=0, spam_tickets=0, history_days=25)
+    emu = Emulator(seed=seed, sizes=sizes, api_key=SECRET_KEY).start()
     try:
         config, env = emu.config(start_date=START_DATE), emu.env()
         children = catalog_for(emu, ["contacts", "conversations"])
@@ -260,7 +267,7 @@ class TestMalformedPages:
         assert run.stream_statuses() == {"tickets": "INCOMPLETE"}
         messages = [error["message"] for error in run.trace_errors() if error["message"].startswith("Stream '")]
         assert len(messages) == 1
-        assert re.fullmatch(refusal("tickets", malformed[kind]["port"], r"tickets\?\S*&page=2", kind), messages[0]), messages[0]
+        assert re.fullmatch(refusal("tickets", malformed[kind]["port"], r"tickets\?\S*&page=2&\S*", kind), messages[0]), messages[0]
         expected = malformed[kind]["expected"]["tickets"]
         read = {t["id"] for t in run.records["tickets"]}
         assert len(read) < len(expected)
@@ -288,7 +295,7 @@ def rate_limited_sync(case: str) -> Dict[str, Any]:
         catalog = catalog_for(emu, ["contacts"])
         emu.log.clear()
         if case != "window":
-            streak = {"ten": 10, "eleven": 11}[case]
+            streak = {"thirty": 30, "thirty-one": 31}[case]
             emu.faults.script(CONTACTS_PATH, status=429, times=streak, headers={"Retry-After": "1"})
         run = connector("read", emu.config(), catalog, env=emu.env())
         contacts = [e for e in emu.log.entries if e.path == "/api/v2/contacts"]
@@ -304,31 +311,31 @@ def rate_limited(rate_limited_in_background: Dict[str, Future]) -> Dict[str, Dic
 
 class TestLongRateLimits:
     """Contract: a 429 waits its Retry-After (+1 s, the CDK's margin) and tries again, up to the error
-    handler's `max_retries: 10`; the sync neither fails nor loses a page while the streak lasts.
+    handler's `max_retries: 30`; the sync neither fails nor loses a page while the streak lasts.
 
     Real Freshdesk answers `Retry-After` with the seconds left in its one-minute window (at most 60), so
-    ten retries outlast about ten minutes of an account kept at its limit by other apps (the CDK also
-    stops retrying one request after 600 s). The emulator's window is shortened to 3 s here, and the
+    thirty retries outlast about thirty minutes of an account kept at its limit by other apps (the
+    handler's `max_time: 1800` lets one request wait that long; the CDK's default stops at 600 s). The emulator's window is shortened to 3 s here, and the
     scripted streaks use Retry-After 1, so the same arithmetic runs in seconds.
     """
 
-    def test_given_ten_429s_in_a_row_on_one_page_when_read_then_each_waits_retry_after_and_nothing_is_lost(
+    def test_given_thirty_429s_in_a_row_on_one_page_when_read_then_each_waits_retry_after_and_nothing_is_lost(
         self, rate_limited
     ):
-        case = rate_limited["ten"]
+        case = rate_limited["thirty"]
         assert case["run"].returncode == 0, case["run"].stderr[-3000:]
         assert [c["id"] for c in case["run"].records["contacts"]] == case["expected"]
-        assert [c.status for c in case["calls"]] == [429] * 10 + [200] * 4
+        assert [c.status for c in case["calls"]] == [429] * 30 + [200] * 4
         # Retry-After 1 plus the CDK's 1 s margin each time; exponential backoff would wait 5, 9, 17... s.
-        waits = [later.t - earlier.t for earlier, later in zip(case["calls"][:10], case["calls"][1:11])]
-        assert [2.0 <= wait < 4.0 for wait in waits] == [True] * 10, waits
+        waits = [later.t - earlier.t for earlier, later in zip(case["calls"][:30], case["calls"][1:31])]
+        assert [2.0 <= wait < 4.0 for wait in waits] == [True] * 30, waits
 
-    def test_given_eleven_429s_in_a_row_when_read_then_the_stream_fails_as_rate_limited_after_ten_retries(
+    def test_given_thirty_one_429s_in_a_row_when_read_then_the_stream_fails_as_rate_limited_after_thirty_retries(
         self, rate_limited
     ):
-        case = rate_limited["eleven"]
+        case = rate_limited["thirty-one"]
         assert case["run"].returncode == 1
-        assert [c.status for c in case["calls"]] == [429] * 11
+        assert [c.status for c in case["calls"]] == [429] * 31
         assert case["run"].stream_statuses() == {"contacts": "INCOMPLETE"}
         assert [e["message"] for e in case["run"].trace_errors()][0] == "API rate limit exceeded."
 

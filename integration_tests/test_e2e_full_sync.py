@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 import jsonschema
 import pytest
 
-from integration_tests.conftest import catalog_for, connector, expected_ids
+from integration_tests.conftest import catalog_for, connector, expected_ids, record_key
 from integration_tests.emulator import Emulator
 from integration_tests.harness import Run
 
@@ -19,12 +19,12 @@ ALL_STREAMS = [
     "discussion_comments", "discussion_forums", "discussion_topics", "email_configs", "email_mailboxes",
     "groups", "products", "roles", "satisfaction_ratings", "scenario_automations", "settings", "skills",
     "sla_policies", "solution_articles", "solution_categories", "solution_folders", "surveys",
-    "ticket_fields", "tickets", "time_entries",
+    "ticket_activities", "ticket_fields", "tickets", "time_entries",
 ]
 
 
 def primary_key(stream: str, record: Dict[str, Any]) -> Any:
-    return record["primary_language"] if stream == "settings" else record["id"]
+    return record_key(stream, record)
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +90,8 @@ class TestFullSync:
         }
         newest_deleted = max(seeded.data.ticket(i)["updated_at"] for i in seeded.data.deleted_ticket_ids)
         newest_spam = max(seeded.data.ticket(i)["updated_at"] for i in seeded.data.spam_ticket_ids)
-        assert states["tickets"]["states"] == [
-            {"partition": {"list": "default"}, "cursor": {"updated_at": newest["tickets"]}},
-            {"partition": {"list": "deleted"}, "cursor": {"updated_at": newest_deleted}},
-            {"partition": {"list": "spam"}, "cursor": {"updated_at": newest_spam}},
-        ]
+        # One cursor for the default, deleted and spam lists.
+        assert states["tickets"] == {"updated_at": max(newest["tickets"], newest_deleted, newest_spam)}
         assert states["contacts"] == {"updated_at": newest["contacts"]}
         assert states["companies"] == {"updated_at": newest["companies"]}
         assert states["satisfaction_ratings"] == {"created_at": newest["satisfaction_ratings"]}
@@ -113,3 +110,18 @@ class TestFullSync:
         by_ticket = Counter(r["ticket_id"] for r in full_sync["run"].records["conversations"])
         expected = Counter(r["ticket_id"] for r in seeded.data.expected("conversations"))
         assert by_ticket == expected
+
+    def test_given_full_sync_when_done_then_ticket_activities_resume_after_the_last_day_of_the_export(
+        self, full_sync, seeded
+    ):
+        state = full_sync["run"].last_state_per_stream()["ticket_activities"]
+        newest = max(r["performed_at"] for r in seeded.data.expected("ticket_activities"))
+        assert state["state"] == {"performed_at": newest}
+        # The day the next sync starts with: the clock's day, the one after the export's last file.
+        assert state["parent_state"]["ticket_activity_files"]["states"] == [
+            {"partition": {"activities_export": "on", "parent_slice": {}},
+             "cursor": {"next_export_date": seeded.data.now.strftime("%Y-%m-%dT00:00:00Z")}}
+        ]
+        # One call for yesterday's file first, then one per day of the export's 30, one per file.
+        assert full_sync["requests"]["export/ticket_activities"] == 31
+        assert full_sync["requests"]["exports/ticket_activities/{day}.json"] == 30

@@ -16,7 +16,7 @@ INCREMENTAL = ["tickets", "conversations", "contacts", "companies", "satisfactio
 @pytest.fixture(scope="module")
 def two_syncs() -> Dict[str, Any]:
     # The account's clock is yesterday, so that the second sync's window (from the state to now) is one
-    # yearly window, as in production.
+    # monthly window, as in production.
     yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT00:00:00Z")
     emu = Emulator(seed=23, sizes=Sizes(tickets=400, contacts=180, companies=40), api_key=SECRET_KEY, now=yesterday).start()
     try:
@@ -61,11 +61,10 @@ class TestIncrementalSync:
 
     def test_given_updated_and_replied_tickets_when_second_sync_then_exactly_those_tickets_come_out(self, two_syncs):
         changes = two_syncs["changes"]
-        # Each list's filter is inclusive: its newest ticket of the first sync comes out again.
-        boundary = [
-            max((t for t in two_syncs["first"].records["tickets"] if predicate(t)), key=lambda t: t["updated_at"])["id"]
-            for predicate in (lambda t: not t.get("deleted") and not t.get("spam"), lambda t: t.get("deleted"), lambda t: t.get("spam"))
-        ]
+        # The three lists share one cursor and `updated_since` is inclusive: the tickets of the state's
+        # second come out again.
+        first_newest = two_syncs["first_states"]["tickets"]["updated_at"]
+        boundary = [t["id"] for t in two_syncs["first"].records["tickets"] if t["updated_at"] == first_newest]
         ids = sorted(t["id"] for t in two_syncs["second"].records["tickets"])
         assert ids == sorted(set(changes["updated_tickets"] + changes["replied_tickets"] + boundary))
 
@@ -110,10 +109,15 @@ class TestIncrementalSync:
     def test_given_second_sync_when_done_then_states_moved_to_the_newest_change(self, two_syncs):
         states = two_syncs["second"].last_state_per_stream()
         newest_ticket = max(t["updated_at"] for t in two_syncs["second"].records["tickets"])
-        assert states["tickets"]["states"][0] == {"partition": {"list": "default"}, "cursor": {"updated_at": newest_ticket}}
+        assert states["tickets"] == {"updated_at": newest_ticket}
         assert states["conversations"]["parent_state"] == {"tickets": {"updated_at": newest_ticket}}
         newest_contact = max(c["updated_at"] for c in two_syncs["second"].records["contacts"])
         assert states["contacts"] == {"updated_at": newest_contact}
+
+    def test_given_second_sync_when_requests_counted_then_one_fields_call_per_typed_stream(self, two_syncs):
+        # The typed custom fields of tickets, contacts and companies: their definitions, once per sync.
+        fields = ("ticket_fields", "contact_fields", "company_fields")
+        assert {name: two_syncs["requests"][name] for name in fields} == dict.fromkeys(fields, 1)
 
 
 def _minus_days(timestamp: str, days: int) -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, Callable, Dict, List
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
+from isodate import parse_duration
 
 from integration_tests.conftest import SECRET_KEY, assert_no_secret, catalog_for, connector
 from integration_tests.emulator import Emulator, Sizes
@@ -109,7 +111,10 @@ def checkpoints() -> Dict[str, Any]:
     emu = Emulator(seed=17, sizes=Sizes(tickets=3000, conversations_per_ticket_max=0, deleted_tickets=0, spam_tickets=0),
                    api_key=SECRET_KEY).start()
     try:
-        runs["tickets"] = connector("read", emu.config(start_date=START_DATE), catalog_for(emu, ["tickets"]), env=emu.env())
+        catalog = catalog_for(emu, ["tickets"])
+        runs["tickets"] = connector("read", emu.config(start_date=START_DATE), catalog, env=emu.env())
+        # One worker reads the windows one after the other: each checkpoint comes as its window ends.
+        runs["tickets_one_worker"] = connector("read", emu.config(start_date=START_DATE, num_workers=1), catalog, env=emu.env())
         runs["expected"] = emu.data.expected("tickets", START_DATE)
     finally:
         emu.stop()
@@ -132,12 +137,40 @@ def stream_states(run: Run, stream: str) -> List[Dict[str, Any]]:
     ]
 
 
+def monthly_windows(first: str, now: datetime) -> List[Tuple[str, str]]:
+    """The tickets stream's windows: one calendar month each from `first`, the last one ending now."""
+    windows, lower = [], datetime.strptime(first, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    while lower <= now:
+        upper = min(lower + parse_duration("P1M"), now + timedelta(seconds=1))
+        windows.append((lower.strftime("%Y-%m-%dT%H:%M:%SZ"), (upper - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")))
+        lower = upper
+    return windows
+
+
 class TestCheckpoints:
-    """Contract: no tickets STATE passes a ticket not yet emitted (a kill right after it would lose that
-    ticket). The conversations state holds one cursor and its parent's state, whatever the number of
-    tickets. (How often tickets checkpoint is an open point of issue 6: yearly windows read in parallel
-    checkpoint only as contiguous windows finish.)
+    """Contract: tickets checkpoint as they go: every monthly window, once read, moves the state to its
+    newest ticket, so a restart redoes at most the windows in flight. No tickets STATE passes a ticket
+    not yet emitted (a kill right after it would lose that ticket). The conversations state holds one
+    cursor and its parent's state, whatever the number of tickets.
     """
+
+    def test_given_3000_tickets_over_months_when_read_by_one_worker_then_each_window_checkpoints_its_newest_ticket(
+        self, checkpoints
+    ):
+        run: Run = checkpoints["tickets_one_worker"]
+        assert run.returncode == 0, run.stderr[-3000:]
+        updates = sorted(t["updated_at"] for t in checkpoints["expected"])
+        planned = []
+        for _, end in monthly_windows(updates[0], datetime.now(timezone.utc)):
+            newest = max((u for u in updates if u <= end), default=None)
+            if newest and newest not in planned:
+                planned.append(newest)
+        emitted = []
+        for state in stream_states(run, "tickets"):
+            if state["updated_at"] not in emitted:
+                emitted.append(state["updated_at"])
+        assert len(planned) >= 12  # the account's tickets span more than a year of windows
+        assert emitted == planned
 
     def test_given_3000_tickets_when_each_checkpoint_is_emitted_then_no_older_ticket_is_still_unread(self, checkpoints):
         run: Run = checkpoints["tickets"]

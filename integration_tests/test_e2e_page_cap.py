@@ -12,8 +12,8 @@ from integration_tests.conftest import SECRET_KEY, catalog_for, connector, expec
 from integration_tests.emulator import Emulator, Sizes
 
 
-# The yearly window that holds the emulated account's tickets (earlier windows cost one empty page each).
-WINDOW_START, WINDOW_END = "2025-01-01T00:00:00Z", "2025-12-31T23:59:59Z"
+# Accounts whose whole history fits in the connector's first monthly window.
+HISTORY_DAYS = 25
 
 
 def build_cluster_across_row(emu: Emulator, row: int, size: int) -> str:
@@ -25,37 +25,46 @@ def build_cluster_across_row(emu: Emulator, row: int, size: int) -> str:
     return shared
 
 
+def oldest_ticket_update(emu: Emulator) -> str:
+    """Where the connector's first window starts: the oldest updated_at of the three tickets lists."""
+    listed = [t["updated_at"] for t in emu.data.expected("tickets")]
+    flagged = [emu.data.ticket(i)["updated_at"] for i in emu.data.deleted_ticket_ids + emu.data.spam_ticket_ids]
+    return min(listed + flagged)
+
+
 def sync_tickets(emu: Emulator) -> Dict[str, Any]:
     emu.log.clear()
     run = connector("read", emu.config(), catalog_for(emu, ["tickets"]), env=emu.env())
     assert run.returncode == 0, run.stderr[-3000:]
+    # The default list's pages in the window holding the tickets: not the probe for the oldest ticket
+    # (per_page=1), nor the empty windows up to the present (the emulator's clock is behind the real one).
+    newest = max(t["updated_at"] for t in emu.data.expected("tickets"))
     pages = [
         e
         for e in emu.log.entries
-        if e.path == "/api/v2/tickets" and "filter" not in e.query and WINDOW_START <= e.query["updated_since"] <= WINDOW_END
+        if e.path == "/api/v2/tickets" and "filter" not in e.query and e.query["per_page"] == "100"
+        and e.query["updated_since"] <= newest
     ]
-    return {"run": run, "pages": pages}
+    return {"run": run, "pages": pages, "window_start": oldest_ticket_update(emu), "statuses": [e.status for e in emu.log.entries]}
 
 
-def planned_pages(expected: List[Dict[str, Any]], rows_per_pass: int, cap_answers_400: bool) -> List[Dict[str, Any]]:
-    """The requests the contract implies: passes of at most `rows_per_pass` rows, each restarting from
-    the last updated_at of the previous one; with `cap_answers_400` a pass ends on a 400 page."""
+def planned_pages(expected: List[Dict[str, Any]], since: str, rows_per_pass: int) -> List[Dict[str, Any]]:
+    """The requests the contract implies: passes of at most `rows_per_pass` rows from `since`, each
+    restarting from the last updated_at of the previous one."""
     ordered = sorted(expected, key=lambda t: (t["updated_at"], t["id"]))
-    since, planned = WINDOW_START, []
+    planned: List[Dict[str, Any]] = []
     while True:
         rows = [t for t in ordered if t["updated_at"] >= since]
         pages = math.ceil(min(len(rows), rows_per_pass) / 100)
         planned += [{"since": since, "status": 200}] * pages
         if len(rows) <= rows_per_pass:
             return planned
-        if cap_answers_400:
-            planned.append({"since": since, "status": 400})
         since = rows[rows_per_pass - 1]["updated_at"]
 
 
 @pytest.fixture(scope="module")
 def capped() -> Dict[str, Any]:
-    emu = Emulator(seed=5, sizes=Sizes(tickets=30_650, conversations_per_ticket_max=0, history_days=150), api_key=SECRET_KEY).start()
+    emu = Emulator(seed=5, sizes=Sizes(tickets=30_650, conversations_per_ticket_max=0, history_days=HISTORY_DAYS), api_key=SECRET_KEY).start()
     try:
         shared = build_cluster_across_row(emu, row=30_000, size=400)
         expected = emu.data.expected("tickets")
@@ -68,9 +77,10 @@ def capped() -> Dict[str, Any]:
 class TestTicketsPageCap:
     """Contract: the tickets list answers 400 beyond page 300 (30,000 rows at 100 per page).
 
-    The connector reads tickets sorted by updated_at ascending, in yearly windows; on the 400 it starts
-    the window again at page 1 with updated_since = the last updated_at it saw (inclusive). Tickets
-    sharing that second come out twice, never zero times. The same holds whatever page the cap is at.
+    The connector reads tickets sorted by updated_at ascending, in monthly windows; after page 300 it
+    starts the list again at page 1 with updated_since = the last updated_at it saw (inclusive), without
+    asking for page 301. Tickets sharing that second come out twice, never zero times. A lower cap than
+    300 fails the stream with Freshdesk's message and the window unread, rather than lose tickets.
     """
 
     def test_given_400_tickets_sharing_a_second_across_row_30000_when_synced_then_none_is_lost(self, capped):
@@ -87,21 +97,29 @@ class TestTicketsPageCap:
         assert repeated <= cluster
         assert len(records) == len(counts) + len(repeated)
 
-    def test_given_the_cap_when_synced_then_the_400_restarts_from_the_last_updated_at(self, capped):
+    def test_given_the_cap_when_synced_then_page_300_is_followed_by_page_1_from_the_last_updated_at(self, capped):
         pages = capped["pages"]
-        planned = planned_pages(capped["expected"], rows_per_pass=30_000, cap_answers_400=True)
-        assert [e.status for e in pages] == [p["status"] for p in planned]
+        planned = planned_pages(capped["expected"], capped["window_start"], rows_per_pass=30_000)
         assert [e.query["updated_since"] for e in pages] == [p["since"] for p in planned]
-        assert pages[300].status == 400 and pages[300].query["page"] == "301"
-        assert pages[301].query["updated_since"] == capped["shared"]
-        assert "page" not in pages[301].query
+        assert [e.status for e in pages] == [200] * len(planned)
+        assert pages[299].query["page"] == "300"
+        assert pages[300].query["updated_since"] == capped["shared"]
+        assert "page" not in pages[300].query
+        assert 400 not in capped["statuses"]
 
-    def test_given_a_lower_cap_than_expected_when_synced_then_the_400_restarts_and_nothing_is_lost(self, make_emulator):
-        emu = make_emulator(seed=9, sizes=Sizes(tickets=1_260, conversations_per_ticket_max=0, history_days=150), page_cap=5)
-        build_cluster_across_row(emu, row=500, size=60)
-        expected = emu.data.expected("tickets")
-        result = sync_tickets(emu)
-        assert sorted(set(t["id"] for t in result["run"].records["tickets"])) == expected_ids(emu, "tickets")
-        planned = planned_pages(expected, rows_per_pass=500, cap_answers_400=True)
-        assert [e.status for e in result["pages"]] == [p["status"] for p in planned]
-        assert [e.query["updated_since"] for e in result["pages"]] == [p["since"] for p in planned]
+    def test_given_a_lower_cap_than_expected_when_synced_then_the_stream_fails_with_freshdesks_message_and_no_state_past_it(
+        self, make_emulator
+    ):
+        emu = make_emulator(seed=9, sizes=Sizes(tickets=1_260, conversations_per_ticket_max=0, history_days=HISTORY_DAYS), page_cap=5)
+        emu.log.clear()
+        run = connector("read", emu.config(), catalog_for(emu, ["tickets"]), env=emu.env())
+        assert run.returncode == 1
+        assert run.stream_statuses() == {"tickets": "INCOMPLETE"}
+        assert [e["message"] for e in run.trace_errors()][0].startswith(
+            "Freshdesk refused the request for stream 'tickets' (https://localhost:"
+        )
+        assert "You cannot access tickets beyond the 5th page" in run.trace_errors()[0]["message"]
+        oldest = oldest_ticket_update(emu)
+        # Later (empty) windows close, but the state cannot pass the failed first one.
+        states = [s["stream"]["stream_state"] for s in run.states if s["stream"]["stream_descriptor"]["name"] == "tickets"]
+        assert {state["updated_at"] for state in states} == {oldest}

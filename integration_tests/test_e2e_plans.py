@@ -20,6 +20,7 @@ PLAN_GATED = {
 ADMIN_ONLY = [
     "business_hours", "canned_response_folders", "email_configs", "email_mailboxes", "roles",
     "scenario_automations", "settings", "sla_policies",
+    "ticket_activities",  # the activities export answers account admins only (its one call, then nothing)
 ]
 # Children of a skipped parent have no parent record to read, so they come out empty, without a call.
 EMPTY_CHILDREN = ["canned_responses", "discussion_forums", "discussion_topics", "discussion_comments"]
@@ -76,6 +77,8 @@ class TestRestrictedAccount:
             assert restricted["run"].records.get(stream, []) == [], stream
         assert "canned_response_folders/{id}/responses" not in restricted["requests"]
         assert "discussions/categories/{id}/forums" not in restricted["requests"]
+        assert restricted["requests"]["export/ticket_activities"] == 1
+        assert "exports/ticket_activities/{day}.json" not in restricted["requests"]
 
     @pytest.mark.parametrize(
         "stream",

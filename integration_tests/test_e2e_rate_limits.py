@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 import pytest
 
-from integration_tests.conftest import SECRET_KEY, catalog_for, connector, expected_ids
+from integration_tests.conftest import SECRET_KEY, catalog_for, connector, expected_ids, today_midnight
 from integration_tests.emulator import Emulator, RateLimits, Sizes
 
 STREAMS = ["tickets", "conversations", "contacts", "groups", "agents"]
@@ -15,12 +15,14 @@ STREAMS = ["tickets", "conversations", "contacts", "groups", "agents"]
 @pytest.fixture(scope="module")
 def throttled() -> Dict[str, Any]:
     # A small "plan": 90 credits a minute for the account, 9 tickets-list and 9 contacts-list calls.
-    # The sync needs about 130 credits, so it must spread over two minutes to get no 429.
+    # The sync needs about 180 credits, so it must spread over two minutes to get no 429. The account's
+    # 25 days up to today fit in one monthly window of the tickets list.
     emu = Emulator(
         seed=31,
-        sizes=Sizes(tickets=90, contacts=400, conversations_per_ticket_max=2, history_days=200),
+        sizes=Sizes(tickets=90, contacts=400, conversations_per_ticket_max=2, history_days=25),
         rate_limits=RateLimits(per_minute=90, tickets_list=9, contacts_list=9),
         api_key=SECRET_KEY,
+        now=today_midnight(),
     ).start()
     try:
         catalog = catalog_for(emu, STREAMS)

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_serves_with_the_given_options_until_signalled(stop_signal):
     command = [sys.executable, "-m", "integration_tests.emulator", "--port", "0", "--seed", "3", "--tickets", "40",
-               "--plan-features", "surveys,timesheets", "--non-admin", "--per-minute", "50", "--api-key", "cli-key"]
+               "--plan-features", "surveys,timesheets", "--non-admin", "--no-activities-export", "--per-minute", "50",
+               "--api-key", "cli-key"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         announced = json.loads(process.stdout.readline())
@@ -35,6 +36,7 @@ def test_serves_with_the_given_options_until_signalled(stop_signal):
         assert get("surveys").status_code == 200
         assert get("discussions/categories").json()["code"] == "require_feature"
         assert get("roles").json()["code"] == "access_denied"
+        assert get("export/ticket_activities").json()["message"].startswith("The Activity Export feature(s)")
         process.send_signal(stop_signal)
         assert process.wait(timeout=10) == 0
         assert not Path(announced["ca_file"]).exists()

@@ -13,6 +13,7 @@ import requests
 
 from integration_tests.emulator import Dataset, Emulator, Sizes
 from integration_tests.emulator.codec import dumps
+from integration_tests.emulator.activities import fmt_export, parse_export
 from integration_tests.emulator.timeutil import fmt, parse
 
 NOW = parse("2025-07-01T00:00:00Z")
@@ -35,9 +36,24 @@ STREAMS = [
     "contact_fields", "contacts", "conversations", "discussion_categories", "discussion_comments", "discussion_forums",
     "discussion_topics", "email_configs", "email_mailboxes", "groups", "products", "roles", "satisfaction_ratings",
     "scenario_automations", "settings", "skills", "sla_policies", "solution_articles", "solution_categories",
-    "solution_folders", "surveys", "ticket_fields", "tickets", "time_entries",
+    "solution_folders", "surveys", "ticket_activities", "ticket_fields", "tickets", "time_entries",
 ]
 
+
+# What a custom field's value looks like in a record, by the field's type. Freshdesk sends a decimal's
+# value as a string such as "49.90".
+CUSTOM_VALUE_CHECKS = {
+    "custom_text": lambda v: v is None or isinstance(v, str),
+    "custom_paragraph": lambda v: v is None or isinstance(v, str),
+    "custom_dropdown": lambda v: v is None or isinstance(v, str),
+    "nested_field": lambda v: v is None or isinstance(v, str),
+    "custom_url": lambda v: v is None or v.startswith("https://"),
+    "custom_number": lambda v: v is None or type(v) is int,
+    "custom_decimal": lambda v: v is None or (isinstance(v, str) and float(v) >= 0 and len(v.split(".")[1]) == 2),
+    "custom_checkbox": lambda v: type(v) is bool,
+    "custom_date": lambda v: v is None or (len(v) == 10 and parse(v) > 0),
+    "custom_date_time": lambda v: v is None or (len(v) == 20 and parse(v) > 0),
+}
 
 @pytest.fixture(scope="module")
 def data() -> Dataset:
@@ -64,7 +80,7 @@ class TestDeterminismAndClock:
         assert data.now.isoformat() == "2025-07-01T00:00:00+00:00" and data.now_ts == NOW
         stamps = [row[key] for stream in STREAMS for row in data.expected(stream)
                   for key in ("created_at", "updated_at", "executed_at") if isinstance(row.get(key), str)]
-        assert len(stamps) == 2430
+        assert len(stamps) == 2448  # 2430 before the 9 custom field definitions added for typed custom fields
         assert fmt(NOW - 730 * DAY) <= min(stamps) and max(stamps) <= fmt(NOW)
         assert all(row["created_at"] <= row["updated_at"] for row in data.expected("tickets"))
 
@@ -90,22 +106,40 @@ class TestShapes:
         custom = {f["name"]: f["type"] for f in data.ticket_fields if not f["default"]}
         assert custom == {"cf_order_number": "custom_text", "cf_units_affected": "custom_number",
                           "cf_vip_customer": "custom_checkbox", "cf_follow_up_date": "custom_date",
-                          "cf_category": "custom_dropdown"}
+                          "cf_category": "custom_dropdown", "cf_refund_amount": "custom_decimal",
+                          "cf_internal_note": "custom_paragraph", "cf_callback_at": "custom_date_time",
+                          "cf_region": "nested_field"}
         choices = next(f["choices"] for f in data.ticket_fields if f["name"] == "cf_category")
-        checks = {
-            "custom_text": lambda v: v is None or isinstance(v, str),
-            "custom_number": lambda v: v is None or type(v) is int,
-            "custom_checkbox": lambda v: type(v) is bool,
-            "custom_date": lambda v: v is None or (len(v) == 10 and parse(v) > 0),
-            "custom_dropdown": lambda v: v is None or v in choices,
-        }
+        region = next(f for f in data.ticket_fields if f["name"] == "cf_region")
+        assert [(level["name"], level["level"], level["ticket_field_id"]) for level in region["nested_ticket_fields"]] == [
+            ("cf_country", 2, region["id"]), ("cf_city", 3, region["id"])]
         for ticket in tickets:
-            assert set(ticket["custom_fields"]) == set(custom)
-            assert all(checks[custom[name]](value) for name, value in ticket["custom_fields"].items())
-        values = {name: {repr(t["custom_fields"][name]) for t in tickets} for name in custom}
+            values = ticket["custom_fields"]
+            assert set(values) == set(custom) | {"cf_country", "cf_city"}
+            assert all(CUSTOM_VALUE_CHECKS[custom[name]](values[name]) for name in custom)
+            assert values["cf_category"] is None or values["cf_category"] in choices
+            # a level is set only under the one above it, and among its choices
+            assert values["cf_country"] is None or values["cf_country"] in region["choices"][values["cf_region"]]
+            assert values["cf_city"] is None or values["cf_city"] in region["choices"][values["cf_region"]][values["cf_country"]]
+        values = {name: {repr(t["custom_fields"][name]) for t in tickets} for name in [*custom, "cf_country", "cf_city"]}
         assert all(len(seen) >= 2 for seen in values.values())
         assert {t["status"] for t in tickets} == {2, 3, 4, 5} and {t["priority"] for t in tickets} == {1, 2, 3, 4}
         assert {t["source"] for t in tickets} <= {1, 2, 3, 7, 9, 10}
+
+    @pytest.mark.parametrize("stream, fields, expected", [
+        ("contacts", "contact_fields", {"cf_customer_tier": "custom_dropdown", "cf_newsletter": "custom_checkbox",
+                                        "cf_loyalty_points": "custom_number", "cf_member_since": "custom_date"}),
+        ("companies", "company_fields", {"cf_contract_id": "custom_text", "cf_annual_revenue": "custom_decimal",
+                                         "cf_seats": "custom_number", "cf_website": "custom_url"}),
+    ])
+    def test_contact_and_company_custom_fields_match_their_definitions(self, data, stream, fields, expected):
+        custom = {f["name"]: f["type"] for f in getattr(data, fields) if not f["default"]}
+        assert custom == expected
+        rows = data.expected(stream)
+        for row in rows:
+            assert set(row["custom_fields"]) == set(custom)
+            assert all(CUSTOM_VALUE_CHECKS[custom[name]](value) for name, value in row["custom_fields"].items())
+        assert all(len({repr(row["custom_fields"][name]) for row in rows}) >= 2 for name in custom)
 
     def test_requester_and_stats_are_consistent_with_contacts_and_conversations(self, data):
         contacts = {row["id"]: row for row in data.contacts}
@@ -250,7 +284,7 @@ class TestExpected:
     def test_stream_names(self, data):
         assert list(Dataset.STREAMS) == STREAMS
         with pytest.raises(KeyError):
-            data.expected("ticket_activities")
+            data.expected("ticket_widgets")
 
     def test_start_date_filters_each_stream_on_its_server_side_field(self, data):
         start = "2025-01-01T00:00:00Z"
@@ -279,7 +313,80 @@ class TestExpected:
         assert empty == ["business_hours", "canned_response_folders", "canned_responses", "discussion_categories",
                          "discussion_comments", "discussion_forums", "discussion_topics", "email_configs",
                          "email_mailboxes", "roles", "satisfaction_ratings", "scenario_automations", "settings", "skills",
-                         "sla_policies", "surveys", "time_entries"]
+                         "sla_policies", "surveys", "ticket_activities", "time_entries"]
+
+
+class TestTicketActivities:
+    """The scheduled ticket activity export's files: the 30 days before the clock's day, built from the tickets."""
+
+    def test_the_export_holds_the_30_days_before_the_clocks_day_and_no_other(self, data):
+        days = data.activity_export_days()
+        assert (days[0], days[-1], len(days)) == ("2025-06-01", "2025-06-30", 30)
+        assert [data.activity_file(day) for day in ("2025-05-31", "2025-07-01", "2025-06-31")] == [None, None, None]
+        quiet = data.activity_file("2025-06-14")
+        assert quiet == {"metadata": {"start_at": "14-06-2025 00:00:00 +0000", "end_at": "14-06-2025 23:59:59 +0000",
+                                      "activities_count": 0}, "activities_data": []}
+
+    def test_each_activity_is_a_real_event_of_a_real_ticket_in_its_files_day(self, data):
+        agents = {agent["id"] for agent in data.agents}
+        rows = []
+        for day in data.activity_export_days():
+            body = data.activity_file(day)
+            assert body["metadata"]["activities_count"] == len(body["activities_data"])
+            stamps = [parse_export(row["performed_at"]) for row in body["activities_data"]]
+            assert stamps == sorted(stamps) and all(fmt(stamp)[:10] == day for stamp in stamps)
+            rows += body["activities_data"]
+        assert len(rows) == 53
+        assert Counter(next(iter(row["activity"])) for row in rows) == {"note": 30, "new_ticket": 8, "agent_id": 8, "status": 7}
+        for row in rows:
+            ticket = data.ticket(row["ticket_id"])
+            assert row["performer_type"] == "user"
+            kind = next(iter(row["activity"]))
+            if kind == "new_ticket":
+                assert row["performer_id"] == ticket["requester_id"]
+                assert row["performed_at"] == fmt_export(parse(ticket["created_at"]))
+                assert row["activity"] == {"new_ticket": True, "status": "Open", "priority": ticket["priority"],
+                                           "source": ticket["source"], "requester_id": ticket["requester_id"]}
+            elif kind == "note":
+                if data.conversations(row["ticket_id"]) is None:  # a deleted ticket: its history stays
+                    assert row["ticket_id"] in data.deleted_ticket_ids
+                    continue
+                [conversation] = [c for c in data.conversations(row["ticket_id"]) if c["id"] == row["activity"]["note"]["id"]]
+                assert row["performed_at"] == fmt_export(parse(conversation["created_at"]))
+                assert row["performer_id"] == (ticket["requester_id"] if conversation["incoming"] else ticket["responder_id"] or min(agents))
+            elif kind == "agent_id":
+                assert row["activity"] == {"agent_id": ticket["responder_id"]} and row["performer_id"] == min(agents)
+            else:
+                assert row["activity"] == {"status": {3: "Pending", 4: "Resolved", 5: "Closed"}[ticket["status"]]}
+                assert row["performed_at"] == fmt_export(parse(ticket["stats"]["status_updated_at"]))
+
+    def test_the_files_are_a_pure_function_of_seed_sizes_and_clock(self, data):
+        again = Dataset(seed=7)
+        assert [dumps(again.activity_file(day)) for day in again.activity_export_days()] == [
+            dumps(data.activity_file(day)) for day in data.activity_export_days()]
+        other = Dataset(seed=8)
+        assert dumps(other.activity_file("2025-06-30")) != dumps(data.activity_file("2025-06-30"))
+
+    def test_expected_is_every_file_from_start_dates_day_with_utc_timestamps(self, data):
+        everything = data.expected("ticket_activities")
+        assert len(everything) == 53
+        assert everything[0] == {**data.activity_file("2025-06-01")["activities_data"][0],
+                                 "performed_at": fmt(parse_export(data.activity_file("2025-06-01")["activities_data"][0]["performed_at"]))}
+        from_the_20th = data.expected("ticket_activities", "2025-06-20T15:00:00Z")
+        assert from_the_20th == [row for row in everything if row["performed_at"] >= "2025-06-20T00:00:00Z"]
+        assert len(from_the_20th) == 18
+
+    def test_a_day_later_the_export_gains_that_day_with_what_happened_in_it_and_drops_its_oldest_day(self):
+        data = Dataset(seed=7, sizes=Sizes(tickets=60))
+        data.advance(3600)
+        [conversation_id] = data.add_conversation(5, "reply")
+        assert data.activity_file("2025-07-01") is None
+        data.advance(DAY)
+        assert data.activity_export_days()[0] == "2025-06-02" and data.activity_file("2025-06-01") is None
+        new_day = data.activity_file("2025-07-01")["activities_data"]
+        assert {"performed_at": "01-07-2025 01:00:00 +0000", "ticket_id": 5, "performer_type": "user",
+                "performer_id": data.ticket(5)["responder_id"] or data.agents[0]["id"],
+                "activity": {"note": {"id": conversation_id, "type": 3}}} in new_day
 
 
 def test_generates_100k_tickets_quickly():

@@ -358,7 +358,7 @@ class TestOtherLists:
 
     def test_field_lists_are_not_paginated(self, client, emu):
         response = client.get("ticket_fields", {"per_page": 2})
-        assert len(response.json()) == 16 and "link" not in response.headers
+        assert len(response.json()) == 20 and "link" not in response.headers
 
     def test_settings_helpdesk_is_a_single_object_and_agents_me_the_administrator(self, client, emu):
         assert client.get("settings/helpdesk").json() == {
@@ -395,7 +395,7 @@ class TestPlansAndRoles:
     }
     ADMIN_PATHS = ["roles", "skills", "admin/skills", "business_hours", "canned_response_folders",
                    "canned_response_folders/58000000001/responses", "email_configs", "email/mailboxes", "sla_policies",
-                   "scenario_automations", "settings/helpdesk"]
+                   "scenario_automations", "settings/helpdesk", "export/ticket_activities"]
 
     def test_missing_plan_features_answer_403_require_feature_naming_the_feature(self):
         with Emulator(sizes=Sizes(tickets=20), plan_features=set()) as emulator:
@@ -437,6 +437,74 @@ class TestPlansAndRoles:
             assert client.get("agents/me").json() == emulator.data.agents[1]
             emulator.admin = True
             assert client.get("roles").status_code == 200
+
+
+class TestTicketActivitiesExport:
+    """export/ticket_activities?created_at=<day>: a signed link per file of the 30 days before the clock's day,
+    served by the emulator's storage host without credentials."""
+
+    def test_each_of_the_30_days_answers_one_signed_link_and_any_other_day_404_file_not_found(self, client, emu):
+        days = emu.data.activity_export_days()
+        assert (days[0], days[-1]) == ("2025-06-01", "2025-06-30")
+        for day in days:
+            response = client.get("export/ticket_activities", {"created_at": day})
+            assert response.status_code == 200, day
+            [entry] = response.json()["export"]
+            year, month, mday = day.split("-")
+            assert entry["created_at"] == f"{int(mday)}-{int(month)}-{year}"
+            assert entry["url"].startswith(f"https://localhost:{emu.port}/exports/ticket_activities/{day}.json?X-Amz-")
+        for day in ("2025-05-31", "2025-07-01", "2026-01-01"):
+            response = client.get("export/ticket_activities", {"created_at": day})
+            assert (response.status_code, response.json()) == (404, {"code": "file_not_found", "message": "File not found"})
+
+    def test_without_created_at_the_latest_file_and_an_invalid_date_answers_400(self, client):
+        latest = client.get("export/ticket_activities").json()
+        assert latest == client.get("export/ticket_activities", {"created_at": "2025-06-30"}).json()
+        response = client.get("export/ticket_activities", {"created_at": "30/06/2025"})
+        assert (response.status_code, response.json()) == (400, invalid(
+            "created_at", "Value set is of type String.It should be a/an DateTime", "datatype_mismatch"))
+
+    def test_the_link_serves_the_days_file_without_credentials_and_the_log_tells_if_a_key_was_sent(self, client, emu):
+        busiest = max(emu.data.activity_export_days(), key=lambda day: len(emu.data.activity_file(day)["activities_data"]))
+        url = client.get("export/ticket_activities", {"created_at": busiest}).json()["export"][0]["url"]
+        emu.log.clear()
+        plain = requests.get(url, verify=emu.ca_file, timeout=10)
+        with_key = requests.get(url, auth=(emu.api_key, "X"), verify=emu.ca_file, timeout=10)
+        assert plain.status_code == with_key.status_code == 200
+        assert plain.headers["Content-Type"] == "application/json"
+        assert plain.json() == emu.data.activity_file(busiest)
+        assert plain.json()["metadata"]["activities_count"] == len(plain.json()["activities_data"]) > 0
+        assert [(e.endpoint, e.authorization, e.credits) for e in emu.log.entries] == [
+            ("exports/ticket_activities/{day}.json", False, 0), ("exports/ticket_activities/{day}.json", True, 0)]
+
+    def test_a_link_is_refused_when_its_signature_is_wrong_or_once_it_expired(self):
+        with Emulator(sizes=Sizes(tickets=30)) as emulator:
+            client = Client(emulator)
+            url = client.get("export/ticket_activities", {"created_at": "2025-06-30"}).json()["export"][0]["url"]
+            forged = url.replace("X-Amz-Signature=", "X-Amz-Signature=0")
+            refused = requests.get(forged, verify=emulator.ca_file, timeout=10)
+            assert (refused.status_code, refused.headers["Content-Type"]) == (403, "application/xml")
+            assert "<Code>SignatureDoesNotMatch</Code>" in refused.text
+            emulator.data.advance(900)
+            assert requests.get(url, verify=emulator.ca_file, timeout=10).status_code == 200
+            emulator.data.advance(1)
+            expired = requests.get(url, verify=emulator.ca_file, timeout=10)
+            assert expired.status_code == 403 and "<Code>AccessDenied</Code><Message>Request has expired</Message>" in expired.text
+
+    def test_an_account_without_the_export_answers_403_require_feature_before_looking_at_the_key(self):
+        with Emulator(sizes=Sizes(tickets=150), activities_export=False, admin=False) as emulator:
+            client = Client(emulator)
+            response = client.get("export/ticket_activities", {"created_at": "2025-06-30"})
+            assert (response.status_code, response.json()) == (403, {
+                "code": "require_feature",
+                "message": "The Activity Export feature(s) is/are not supported in your plan. Please upgrade your account "
+                           "to use it."})
+            assert emulator.expected("ticket_activities") == []
+            emulator.activities_export = True
+            assert client.get("export/ticket_activities").json()["code"] == "access_denied"
+            emulator.admin = True
+            assert client.get("export/ticket_activities").status_code == 200
+            assert len(emulator.expected("ticket_activities")) > 0
 
 
 def test_same_seed_gives_byte_identical_responses_and_another_seed_differs():

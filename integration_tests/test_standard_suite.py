@@ -124,6 +124,7 @@ class TestAcceptanceFiles:
         incremental = sorted(s["stream"]["stream_descriptor"]["name"] for s in state)
         run = _read(acceptance_account, state=state)
         assert run.returncode == 0, run.stderr[-3000:]
-        assert incremental == ["companies", "contacts", "conversations", "satisfaction_ratings", "tickets"]
+        assert incremental == ["companies", "contacts", "conversations", "satisfaction_ratings", "ticket_activities",
+                               "tickets"]
         assert {stream: len(run.records.get(stream, [])) for stream in incremental} == dict.fromkeys(incremental, 0)
         assert len(run.records["agents"]) == len(acceptance_account.expected("agents"))

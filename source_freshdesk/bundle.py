@@ -10,7 +10,9 @@ package, which stays the source of truth:
 - `manifest.yaml`: the package's manifest, structure and `$ref`s kept, with every stream's
   `JsonFileSchemaLoader` replaced by an `InlineSchemaLoader` pointing at a top-level `schemas:` map
   (the layout the Builder itself exports). Each schema is loaded exactly as the package loads it at
-  run time (the CDK's own loader, shared `$ref`s expanded), so `discover` answers the same.
+  run time (the CDK's own loader, shared `$ref`s expanded), so `discover` answers the same. The
+  custom-fields loader of tickets, contacts and companies stays, with the inline schema as the static
+  schema it adds the account's custom fields to.
 - `components.py`: the package's components, unchanged; the manifest names their classes
   `source_declarative_manifest.components.<Class>`, the module name under which both runtimes
   register the file.
@@ -92,7 +94,9 @@ def _inline_schemas(manifest: MutableMapping[str, Any]) -> List[str]:
     """Gives every stream defined under `definitions` an InlineSchemaLoader; returns the stream names.
 
     A node is a stream when the resolved manifest has a named DeclarativeStream at the same path. A
-    base stream (no name) loses its file-based loader, which no stream needs any more.
+    base stream (no name) loses its file-based loader, which no stream needs any more. A stream whose
+    loader is a CustomSchemaLoader wrapping the static schema (the custom-fields loader) keeps it, with
+    the inline schema as the static one; a shared definition of such a loader loses its file-based one.
     """
     resolved = resolve(manifest)
     names: List[str] = []
@@ -100,11 +104,21 @@ def _inline_schemas(manifest: MutableMapping[str, Any]) -> List[str]:
         resolved_node = _at(resolved, path)
         if not isinstance(node, MutableMapping) or not isinstance(resolved_node, Mapping):
             continue
+        if _wraps_static_schema(resolved_node) and path[-1] != "schema_loader":
+            node.pop("schema_loader", None)
         if resolved_node.get("type") != "DeclarativeStream":
             continue
         name = _stream_name(resolved_node)
-        if name:
-            node["schema_loader"] = {"type": "InlineSchemaLoader", "schema": {"$ref": f"#/schemas/{name}"}}
+        inline = {"type": "InlineSchemaLoader", "schema": {"$ref": f"#/schemas/{name}"}}
+        if name and _wraps_static_schema(resolved_node.get("schema_loader")):
+            if not isinstance(node.get("schema_loader"), MutableMapping):
+                raise BundleError(f"stream {name!r} at {path} must declare its custom schema_loader itself")
+            node["schema_loader"] = {**node["schema_loader"], "schema_loader": inline}
+            names.append(name)
+        elif name and (resolved_node.get("schema_loader") or {}).get("type") == "InlineSchemaLoader":
+            continue  # its schema is in the manifest already (the inner streams of ticket_activities)
+        elif name:
+            node["schema_loader"] = inline
             names.append(name)
         else:
             node.pop("schema_loader", None)
@@ -112,6 +126,11 @@ def _inline_schemas(manifest: MutableMapping[str, Any]) -> List[str]:
     if "#/definitions/schema_loader" not in yaml.safe_dump(manifest):
         manifest.get("definitions", {}).pop("schema_loader", None)
     return sorted(set(names))
+
+
+def _wraps_static_schema(loader: Any) -> bool:
+    """Whether a (resolved) schema loader is a custom one that adds to a static schema it loads itself."""
+    return isinstance(loader, Mapping) and loader.get("type") == "CustomSchemaLoader" and "schema_loader" in loader
 
 
 def _rename_component_classes(manifest: Any) -> None:
@@ -134,7 +153,9 @@ def _check_self_contained(manifest: Mapping[str, Any], components: str) -> None:
         raise BundleError(f"components.py imports the {PACKAGE} package, which the Builder does not have")
     for path, node in _walk(resolve(manifest)):
         name = _stream_name(node)
-        if name and (node.get("schema_loader") or {}).get("type") != "InlineSchemaLoader":
+        loader = node.get("schema_loader") if name else None
+        static = loader["schema_loader"] if _wraps_static_schema(loader) else loader
+        if name and (static or {}).get("type") != "InlineSchemaLoader":
             raise BundleError(f"stream {name!r} at {path} has no inline schema")
 
 

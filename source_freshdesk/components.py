@@ -7,11 +7,12 @@ threads at once.
 
 from __future__ import annotations
 
+import copy
 import logging
 import ssl
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, Generator, Mapping, MutableMapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Generator, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
 
 import orjson
 import requests
@@ -20,7 +21,11 @@ from airbyte_cdk.sources.declarative.auth.token import BasicHttpAuthenticator
 from airbyte_cdk.sources.declarative.decoders import JsonDecoder
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
+from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
+from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
+from airbyte_cdk.sources.declarative.schema import SchemaLoader
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets
 
@@ -237,3 +242,321 @@ class FreshdeskJsonDecoder(JsonDecoder):
             "before it, so the next sync reads it again."
         )
         return AirbyteTracedException(message=message, internal_message=message, failure_type=failure_type)
+
+
+class FreshdeskListPages(PaginationStrategy):
+    """Pages through a Freshdesk list, then through each of its sibling lists, within one slice.
+
+    1. Sibling lists: the tickets endpoint leaves deleted and spam tickets out of its default list and
+       lists them with `filter=deleted` / `filter=spam`; contacts likewise with `state=deleted` /
+       `state=blocked`. Read in turn within each slice, the lists share the stream's one cursor: a slice
+       is checkpointed only once every list has been read through it. The alternative, a partition per
+       list, makes the CDK use its per-partition cursor, which emits state at most once every ten
+       minutes.
+    2. The tickets list's page cap (`page_cap`: no page past 300): on the last page allowed, the list
+       goes on from page 1 with `updated_since` set to the last record's `updated_at` (the lists are
+       sorted by it, ascending). Inclusive, so tickets sharing that second come out twice rather than
+       never. A restart that would not move (more than a cap's worth of records sharing one second)
+       stops the stream with an error instead of looping.
+    3. With `cursor_field` set (a list sorted by it and cut at the slice's end by the record filter), a
+       page that lost records to that filter has reached the slice's end, and the list is done there.
+
+    The token is `{"list": sibling or None, "page": n, "since": timestamp or None}`; the requester's
+    `request_parameters` turn it into `page`, the list's filter and `updated_since` (None: the
+    slice's start). Freshdesk's `link` header only says whether a next page exists.
+
+    Not a dataclass, for the reasons given on FreshdeskJsonDecoder. No per-read state is kept on the
+    instance: one instance paginates every slice, in several threads at once.
+    """
+
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+    page_size: int
+    siblings: List[str]
+    cursor_field: Optional[str]
+    page_cap: Optional[int]
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        parameters: Mapping[str, Any],
+        page_size: int = 100,
+        siblings: Optional[List[str]] = None,
+        cursor_field: Optional[str] = None,
+        page_cap: Optional[int] = None,
+    ) -> None:
+        self.config = config
+        self.parameters = parameters
+        self.page_size = int(page_size)
+        self.siblings = list(siblings or [])
+        self.cursor_field = cursor_field
+        self.page_cap = int(page_cap) if page_cap else None
+        self._stream_name = str((parameters or {}).get("name") or "")
+
+    @property
+    def initial_token(self) -> Optional[Any]:
+        return None
+
+    def get_page_size(self) -> Optional[int]:
+        return self.page_size
+
+    def next_page_token(
+        self,
+        response: requests.Response,
+        last_page_size: int,
+        last_record: Optional[Record],
+        last_page_token_value: Optional[Any] = None,
+    ) -> Optional[Mapping[str, Any]]:
+        token = last_page_token_value or {"list": None, "page": 1, "since": None}
+        list_goes_on = "next" in response.links and (not self.cursor_field or last_page_size >= self.page_size)
+        if list_goes_on:
+            if self.page_cap and token["page"] >= self.page_cap and self.cursor_field and last_record:
+                return {"list": token["list"], "page": 1, "since": self._restart_from(token, last_record)}
+            return {"list": token["list"], "page": token["page"] + 1, "since": token["since"]}
+        lists = [None, *self.siblings]
+        position = lists.index(token["list"]) + 1
+        if position < len(lists):
+            return {"list": lists[position], "page": 1, "since": None}
+        return None
+
+    def _restart_from(self, token: Mapping[str, Any], last_record: Record) -> str:
+        since = str(last_record[self.cursor_field])  # type: ignore[index]
+        if since == token["since"]:
+            message = (
+                f"Stream '{self._stream_name}' stopped: more than {self.page_cap * self.page_size} records of "  # type: ignore[operator]
+                f"one list share {self.cursor_field} {since}, and Freshdesk's list cannot page past "
+                f"{self.page_cap} pages. Please report this to the connector's maintainers."
+            )
+            raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)
+        return since
+
+
+class FreshdeskPerListStateMigration(StateMigration):
+    """Turns the per-list tickets state of connector versions 0.1.x into the stream's one cursor.
+
+    Those versions read the default, deleted and spam lists as three partitions, each with its own
+    cursor: `{"states": [{"partition": {"list": "default"}, "cursor": {"updated_at": X}}, ...]}`. The
+    lists now share one cursor (see FreshdeskListPages), which starts from the oldest of the three, so
+    no list skips a ticket; the others re-read a little. A state that lacks one of the lists (a first
+    sync stopped early) gives no safe starting point and is dropped: the stream reads from start_date.
+    """
+
+    config: Mapping[str, Any]
+    cursor_field: str
+    lists: List[str]
+
+    def __init__(self, config: Mapping[str, Any], cursor_field: str = "updated_at", lists: Optional[List[str]] = None) -> None:
+        self.config = config
+        self.cursor_field = cursor_field
+        self.lists = list(lists or ["default", "deleted", "spam"])
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        return isinstance(stream_state.get("states"), list)
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        cursors: Dict[str, str] = {}
+        for entry in stream_state["states"]:
+            if isinstance(entry, Mapping) and isinstance(entry.get("partition"), Mapping) and isinstance(entry.get("cursor"), Mapping):
+                value = entry["cursor"].get(self.cursor_field)
+                if isinstance(value, str) and value:
+                    cursors[str(entry["partition"].get("list"))] = value
+        if set(self.lists) - set(cursors):
+            return {}
+        return {self.cursor_field: min(cursors[name] for name in self.lists)}
+
+
+# Freshdesk's field types, without the `custom_` prefix (which contact and company fields of some accounts
+# lack), and the JSON schema of the values records carry for them. Dates stay strings, as Freshdesk sends them.
+_NULLABLE_STRING: Mapping[str, Any] = {"type": ["null", "string"]}
+CUSTOM_FIELD_TYPES: Mapping[str, Mapping[str, Any]] = {
+    "text": _NULLABLE_STRING,
+    "paragraph": _NULLABLE_STRING,
+    "dropdown": _NULLABLE_STRING,
+    "nested_field": _NULLABLE_STRING,
+    "url": _NULLABLE_STRING,
+    "phone_number": _NULLABLE_STRING,
+    "email": _NULLABLE_STRING,
+    "date": _NULLABLE_STRING,
+    "date_time": _NULLABLE_STRING,
+    "number": {"type": ["null", "integer"]},
+    "decimal": {"type": ["null", "number"]},
+    "checkbox": {"type": ["null", "boolean"]},
+    "multi_select_dropdown": {"type": ["null", "array"], "items": _NULLABLE_STRING},
+}
+# A type this connector does not know: any JSON value, which normalisation leaves as Freshdesk sent it.
+ANY_VALUE: Mapping[str, Any] = {"type": ["null", "string", "number", "boolean", "object", "array"]}
+
+
+def custom_field_properties(fields: List[Any]) -> Dict[str, Any]:
+    """The schema of each custom field (`default: false`) among Freshdesk's field definitions, by name.
+
+    A nested (dependent) ticket field keeps each level's value under that level's own name; the levels
+    below the first are listed in its `nested_ticket_fields`.
+    """
+    properties: Dict[str, Any] = {}
+    for field in fields:
+        if not isinstance(field, Mapping) or field.get("default") or not isinstance(field.get("name"), str):
+            continue
+        kind = str(field.get("type") or "")
+        kind = kind[len("custom_"):] if kind.startswith("custom_") else kind
+        properties[field["name"]] = copy.deepcopy(dict(CUSTOM_FIELD_TYPES.get(kind, ANY_VALUE)))
+        for level in field.get("nested_ticket_fields") or []:
+            if isinstance(level, Mapping) and isinstance(level.get("name"), str):
+                properties[level["name"]] = dict(_NULLABLE_STRING)
+    return properties
+
+
+class _OncePerSource:
+    """Values computed once per source (identified by its config object, as in _WarnOnce) and key.
+
+    The CDK builds a command's streams more than once (and with them their schema loaders), and a
+    stream's partitions ask for its schema from several threads: the first caller computes, the
+    others wait for its result. Only the newest entries are kept, for long-lived processes (the
+    Connector Builder's server builds a source per request).
+    """
+
+    MAX_ENTRIES = 64
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: Dict[Tuple[int, str], Tuple[Mapping[str, Any], threading.Lock, List[Any]]] = {}
+
+    def get(self, config: Mapping[str, Any], key: str, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            _, lock, box = self._entries.setdefault((id(config), key), (config, threading.Lock(), []))
+            if len(self._entries) > self.MAX_ENTRIES:
+                del self._entries[next(iter(self._entries))]
+        with lock:
+            if not box:
+                box.append(compute())
+            return box[0]
+
+
+_ONCE_PER_SOURCE = _OncePerSource()
+
+
+class _FieldsUnavailable(Exception):
+    """The field definitions could not be read; the message says why, after "GET <path>"."""
+
+
+class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
+    """The stream's static schema, with each of the account's custom fields typed under `custom_fields`.
+
+    Freshdesk lists an account's fields, with their names and types, at ticket_fields, contact_fields
+    and company_fields; records carry the custom fields' values in `custom_fields`, keyed by name.
+    Declared there, they are cast by the record selector's `schema_normalization` (a decimal sent as
+    "49.90" comes out 49.9). The CDK's DynamicSchemaLoader cannot do this: it reads only its retriever's
+    first record, types top-level properties only, and fails the stream when its request fails.
+
+    - `schema_loader`: the static schema (a JSON file in the package, inline in the bundle).
+    - `requester`: GET `parameters.fields_path`, with the connector's authentication and API budget;
+      a `link` header to a next page is followed.
+    - Loaded once per source and stream, whichever stream instance or thread asks first: one request
+      chain per fields endpoint and command.
+    - When the fields cannot be read (401, 403, 5xx or network errors after retries, a body that is not
+      a list of fields), the static schema is used and one warning names the stream and the reason:
+      `discover` and `read` go on. The CDK's own ERROR lines about the failed request (which would read
+      as a failed sync) are held back, on this thread and during this lookup only.
+
+    Not a dataclass, for the reasons given on FreshdeskJsonDecoder.
+    """
+
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+    schema_loader: SchemaLoader
+    requester: HttpRequester
+
+    def __init__(
+        self, config: Mapping[str, Any], parameters: Mapping[str, Any], schema_loader: SchemaLoader,
+        requester: HttpRequester,
+    ) -> None:
+        self.config = config
+        self.parameters = parameters or {}
+        self.schema_loader = schema_loader
+        self.requester = requester
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        return _ONCE_PER_SOURCE.get(self.config, f"custom fields of {self.parameters.get('name')}", self._load)
+
+    def _load(self) -> Mapping[str, Any]:
+        schema = copy.deepcopy(dict(self.schema_loader.get_json_schema()))
+        path = f"/api/v2/{self.parameters.get('fields_path')}"
+        try:
+            with _ErrorsHeldBack(self.requester.logger):
+                properties = custom_field_properties(self._read_fields())
+        except _FieldsUnavailable as reason:
+            LOGGER.warning(filter_secrets(
+                f"Stream '{self.parameters.get('name')}': custom fields are not typed because GET {path} {reason}. "
+                "`custom_fields` keeps its static schema, an open object whose values come out as Freshdesk "
+                "sends them."
+            ))
+            return schema
+        custom_fields = schema.get("properties", {}).get("custom_fields")
+        if isinstance(custom_fields, dict) and properties:
+            custom_fields["description"] = (
+                f"Values of the account's custom fields, keyed by field name, typed from GET {path}; a field "
+                "created since the catalog was discovered comes out as sent."
+            )
+            custom_fields["properties"] = properties
+        return schema
+
+    def _read_fields(self) -> List[Any]:
+        fields: List[Any] = []
+        next_url: Optional[str] = None
+        while True:
+            try:
+                response = self.requester.send_request(path=next_url)
+            except Exception as error:  # noqa: BLE001 - the CDK gave up (retries exhausted, unreachable host)
+                cause = getattr(error, "_exception", None) or error
+                failed = getattr(cause, "response", None)
+                if isinstance(failed, requests.Response):
+                    raise _FieldsUnavailable(f"answered {failed.status_code} until the retries ran out") from None
+                raise _FieldsUnavailable("could not be reached until the retries ran out") from None
+            if response is None or not response.ok:  # a 4xx, which the manifest's fields_error_handler hands back
+                status = response.status_code if response is not None else "nothing"
+                raise _FieldsUnavailable(f"answered {status}{_freshdesk_message(response)}")
+            try:
+                page = response.json()
+            except ValueError:
+                page = None
+            if not isinstance(page, list):
+                raise _FieldsUnavailable("answered with something other than a list of fields")
+            fields.extend(page)
+            next_url = response.links.get("next", {}).get("url")
+            if not next_url:
+                return fields
+
+
+def _freshdesk_message(response: Optional[requests.Response]) -> str:
+    """Freshdesk's own explanation in an error body (`message` or `description`), as ` ("...")`, or ''."""
+    try:
+        body = response.json() if response is not None else None
+    except ValueError:
+        return ""
+    text = (body.get("message") or body.get("description")) if isinstance(body, Mapping) else None
+    return f' ("{text}")' if isinstance(text, str) and text else ""
+
+
+class _ErrorsHeldBack(logging.Filter):
+    """Drops ERROR records of the CDK's HTTP client and retry handlers that this thread logs meanwhile.
+
+    Used around the custom-fields lookup, whose failure is not an error: the loader reports it in one
+    warning. Other threads, and every other level, are untouched.
+    """
+
+    def __init__(self, requester_logger: logging.Logger) -> None:
+        super().__init__()
+        self._loggers = [LOGGER, requester_logger]
+        self._thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.thread == self._thread and record.levelno >= logging.ERROR)
+
+    def __enter__(self) -> "_ErrorsHeldBack":
+        for logger in self._loggers:
+            logger.addFilter(self)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        for logger in self._loggers:
+            logger.removeFilter(self)

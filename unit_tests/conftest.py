@@ -66,3 +66,21 @@ def isolated_http_cache(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """Parent streams are read through the CDK's HTTP cache. Without REQUEST_CACHE_PATH it is one in-memory
     SQLite database for the whole process, so one test's cached answers would be served to the next test."""
     monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "custom_fields_lookup: the test mocks the fields endpoints the custom-fields schema loader reads"
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_custom_fields_lookup(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tickets, contacts and companies schemas read the account's custom fields (one request to
+    ticket_fields, contact_fields or company_fields) before the first record. That lookup has its own
+    tests (test_custom_fields.py, marked `custom_fields_lookup`); everywhere else it finds no custom field
+    without a request, so that each test's exact requests, waits and logs stay those of the stream it is about."""
+    if request.node.get_closest_marker("custom_fields_lookup") is None:
+        from source_freshdesk.components import FreshdeskCustomFieldsSchemaLoader
+
+        monkeypatch.setattr(FreshdeskCustomFieldsSchemaLoader, "_read_fields", lambda self: [])

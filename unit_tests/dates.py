@@ -1,4 +1,4 @@
-"""Dates for the streams read in yearly windows up to "now" (tickets and the conversations' parent).
+"""Dates for the streams read in windows up to "now" (tickets and the conversations' parent).
 
 The last window ends at the moment of the sync, so those tests place their records and start dates
 relative to the real clock: a start date a few days back gives exactly one window.
@@ -25,6 +25,7 @@ def day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def year_start(moment: datetime, years_back: int = 0) -> datetime:
-    """Midnight UTC on January 1st of `moment`'s year, `years_back` years earlier."""
-    return datetime(moment.year - years_back, 1, 1, tzinfo=timezone.utc)
+def month_start(moment: datetime, months_back: int = 0) -> datetime:
+    """Midnight UTC on the first day of `moment`'s month, `months_back` months earlier."""
+    months = moment.year * 12 + moment.month - 1 - months_back
+    return datetime(months // 12, months % 12 + 1, 1, tzinfo=timezone.utc)

@@ -80,6 +80,11 @@ class FreshdeskRequestBuilder:
         return self.with_query(page=str(page))
 
     @property
+    def query(self) -> Dict[str, str]:
+        """The query parameters, one value each (to compare with the requests sent, in order)."""
+        return dict(self._query)
+
+    @property
     def url(self) -> str:
         """The full URL with its query, as Freshdesk writes it in a `link` header."""
         query = urlencode(self._query)

@@ -14,7 +14,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_freshdesk.run import SourceFreshdesk, run
 
-INCREMENTAL_STREAMS = {"tickets", "conversations", "contacts", "companies", "satisfaction_ratings"}
+INCREMENTAL_STREAMS = {"tickets", "conversations", "contacts", "companies", "satisfaction_ratings", "ticket_activities"}
 
 
 def catalog(*streams: str):

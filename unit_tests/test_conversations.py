@@ -10,7 +10,7 @@ from airbyte_cdk.models import Level
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from config_builder import ConfigBuilder
-from dates import NOW, day, days_ago, iso, year_start
+from dates import NOW, day, days_ago, iso, month_start
 from request_builder import FreshdeskRequestBuilder
 from response_builder import FreshdeskResponseBuilder, a_record, error_response, fixture, ids
 from source_runner import error_messages, final_state, log_messages, read_streams, record_ids, state, stream_statuses
@@ -133,20 +133,20 @@ class TestConversations(TestCase):
         }
 
     @HttpMocker()
-    def test_given_a_ticket_listed_by_two_yearly_windows_when_read_then_its_conversations_are_read_once(
+    def test_given_a_ticket_listed_by_two_monthly_windows_when_read_then_its_conversations_are_read_once(
         self, http_mocker
     ):
-        last_year, this_year = year_start(NOW, 1), year_start(NOW)
-        in_last_year = _ticket(1, iso(last_year + timedelta(days=2)))
-        in_this_year = _ticket(2, iso(this_year + timedelta(seconds=1)))
+        last_month, this_month = month_start(NOW, 1), month_start(NOW)
+        in_last_month = _ticket(1, iso(last_month + timedelta(days=2)))
+        in_this_month = _ticket(2, iso(this_month + timedelta(seconds=1)))
         # Freshdesk has no `updated_before`: the first window's answer runs on into the second window.
         http_mocker.get(
-            FreshdeskRequestBuilder.ticket_ids(iso(last_year)).build(),
-            FreshdeskResponseBuilder.records([in_last_year, in_this_year]).build(),
+            FreshdeskRequestBuilder.ticket_ids(iso(last_month)).build(),
+            FreshdeskResponseBuilder.records([in_last_month, in_this_month]).build(),
         )
         http_mocker.get(
-            FreshdeskRequestBuilder.ticket_ids(iso(this_year)).build(),
-            FreshdeskResponseBuilder.records([in_this_year]).build(),
+            FreshdeskRequestBuilder.ticket_ids(iso(this_month)).build(),
+            FreshdeskResponseBuilder.records([in_this_month]).build(),
         )
         http_mocker.get(
             FreshdeskRequestBuilder.conversations(1).build(),
@@ -155,7 +155,7 @@ class TestConversations(TestCase):
         second_ticket = FreshdeskRequestBuilder.conversations(2).build()
         http_mocker.get(second_ticket, FreshdeskResponseBuilder.records([_conversation(20, 2, _at(1))]).build())
 
-        output = read_streams(ConfigBuilder().with_start_date(day(last_year)).build(), _STREAM)
+        output = read_streams(ConfigBuilder().with_start_date(day(last_month)).build(), _STREAM)
 
         assert sorted(record_ids(output)) == [10, 20]
         http_mocker.assert_number_of_calls(second_ticket, 1)

@@ -33,7 +33,8 @@ ALL_STREAMS = [
     "contact_fields", "contacts", "conversations", "discussion_categories", "discussion_comments",
     "discussion_forums", "discussion_topics", "email_configs", "email_mailboxes", "groups", "products", "roles",
     "satisfaction_ratings", "scenario_automations", "settings", "skills", "sla_policies", "solution_articles",
-    "solution_categories", "solution_folders", "surveys", "ticket_fields", "tickets", "time_entries",
+    "solution_categories", "solution_folders", "surveys", "ticket_activities", "ticket_fields", "tickets",
+    "time_entries",
 ]  # fmt: skip
 INCREMENTAL_STREAMS = {
     "tickets": "updated_at",
@@ -41,6 +42,7 @@ INCREMENTAL_STREAMS = {
     "contacts": "updated_at",
     "companies": "updated_at",
     "satisfaction_ratings": "created_at",
+    "ticket_activities": "performed_at",
 }
 
 
@@ -99,7 +101,8 @@ class TestCommandLine:
                 assert stream.default_cursor_field == [INCREMENTAL_STREAMS[name]], name
             else:
                 assert stream.supported_sync_modes == [SyncMode.full_refresh], name
-            expected_key = [["primary_language"]] if name == "settings" else [["id"]]
+            # An activity has no id: ticket_activities has no primary key.
+            expected_key = {"settings": [["primary_language"]], "ticket_activities": None}.get(name, [["id"]])
             assert stream.source_defined_primary_key == expected_key, name
 
     def test_given_config_and_catalog_files_when_read_then_the_selected_stream_records_are_printed(self, files, capsys):

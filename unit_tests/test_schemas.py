@@ -445,8 +445,19 @@ BUSINESS_HOURS = {
     "updated_at": "2023-02-14T10:00:00Z",
 }
 
+# A ticket_activities record as the connector emits it: an entry of the export's activities_data, its
+# performed_at ("01-06-2025 11:02:51 +0000" in the file) in UTC.
+TICKET_ACTIVITY = {
+    "performed_at": "2025-06-01T11:02:51Z",
+    "ticket_id": 704,
+    "performer_type": "user",
+    "performer_id": 43005512390,
+    "activity": {"status": "Resolved", "note": {"id": 43112208131, "type": 2}, "added_tags": ["billing"]},
+}
+
 SAMPLE_RECORDS = {
     "tickets": TICKET,
+    "ticket_activities": TICKET_ACTIVITY,
     "conversations": CONVERSATION,
     "contacts": CONTACT,
     "companies": COMPANY,

@@ -8,7 +8,8 @@
 
 Modules: ``data`` (the deterministic account and its mutations), ``records`` (record shapes),
 ``api`` (endpoints, validation, pagination), ``server`` (HTTPS, auth, the ``Emulator``),
-``limits`` (rate limits), ``faults`` (injected failures), ``log`` (the request log).
+``limits`` (rate limits), ``faults`` (injected failures), ``log`` (the request log), ``activities``
+(the scheduled ticket activity export and its files' storage host).
 """
 
 from .data import Dataset, Sizes

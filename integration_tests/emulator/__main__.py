@@ -31,6 +31,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--plan-features", default=None,
                         help="comma-separated subset of surveys,forums,timesheets,skills (default: all)")
     parser.add_argument("--non-admin", action="store_true", help="the key's agent is not an administrator")
+    parser.add_argument("--no-activities-export", action="store_true",
+                        help="the account has not turned on the scheduled ticket activity export")
     limits = parser.add_argument_group("rate limits (none unless --per-minute is given)")
     limits.add_argument("--per-minute", type=int)
     limits.add_argument("--tickets-list", type=int, default=None)
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes=Sizes(**{field.name: getattr(args, field.name) for field in fields(Sizes)}),
         plan_features=features,
         admin=not args.non_admin,
+        activities_export=not args.no_activities_export,
         rate_limits=rate_limits,
         faults=Faults(**{field.name: getattr(args, f"fault_{field.name}") for field in fields(Faults)}),
         page_cap=args.page_cap,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from . import timeutil
+from . import activities, timeutil
 from .codec import dumps
 from .data import TICKET_INCLUDES, Dataset
 from .log import API_PREFIX, endpoint_template
@@ -23,6 +23,8 @@ JSON_TYPE = "application/json; charset=utf-8"
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 30
 FEATURE_NAMES = {"surveys": "Surveys", "forums": "Forums", "timesheets": "Timesheets", "skills": "Skills"}
+# Account settings an endpoint needs, and the feature name Freshdesk's 403 `require_feature` gives.
+SETTING_NAMES = {"activities_export": "Activity Export"}
 ACCESS_DENIED = {"code": "access_denied", "message": "You are not authorized to perform this action."}
 TICKET_PARAMS = frozenset({"filter", "updated_since", "order_by", "order_type", "include", "page", "per_page"})
 TICKET_ORDER_BY = ("created_at", "due_by", "updated_at", "status")
@@ -32,15 +34,17 @@ _DIGITS = re.compile(r"[0-9]+")
 
 @dataclass
 class AccountSettings:
-    """What the emulated account allows. ``plan_features`` None means every feature."""
+    """What the emulated account allows. ``plan_features`` None means every feature;
+    ``activities_export``: the (deprecated) scheduled ticket activity export is turned on."""
 
     plan_features: frozenset[str] | None = None
     admin: bool = True
     page_cap: int = 300
     base_url: str = "https://localhost"
+    activities_export: bool = True
 
     def snapshot(self) -> tuple:
-        return self.plan_features, self.admin, self.page_cap, self.base_url
+        return self.plan_features, self.admin, self.page_cap, self.base_url, self.activities_export
 
 
 @dataclass
@@ -56,7 +60,7 @@ class Reply:
 @dataclass(frozen=True)
 class Route:
     """An endpoint: ``handler`` names a FreshdeskAPI method; ``source`` the data it lists;
-    ``bucket`` the rate-limit sub-limit it counts against."""
+    ``bucket`` the rate-limit sub-limit it counts against; ``setting`` the AccountSettings flag it needs."""
 
     template: str
     handler: str
@@ -64,6 +68,7 @@ class Route:
     feature: str | None = None
     admin: bool = False
     bucket: str | None = None
+    setting: str | None = None
 
 
 ROUTES = {
@@ -92,6 +97,7 @@ ROUTES = {
         Route("surveys", "listing", "surveys", feature="surveys"),
         Route("surveys/satisfaction_ratings", "satisfaction_ratings", feature="surveys"),
         Route("time_entries", "time_entries", feature="timesheets"),
+        Route("export/ticket_activities", "activities_export", admin=True, setting="activities_export"),
         Route("canned_response_folders", "listing", "canned_response_folders", admin=True),
         Route("canned_response_folders/{id}/responses", "children", "canned_responses", admin=True),
         Route("discussions/categories", "listing", "discussion_categories", feature="forums"),
@@ -118,7 +124,7 @@ STREAM_ROUTES = {
     "settings": "settings/helpdesk", "skills": "admin/skills", "sla_policies": "sla_policies",
     "solution_articles": "solutions/folders/{id}/articles", "solution_categories": "solutions/categories",
     "solution_folders": "solutions/categories/{id}/folders", "surveys": "surveys", "ticket_fields": "ticket_fields",
-    "tickets": "tickets", "time_entries": "time_entries",
+    "tickets": "tickets", "time_entries": "time_entries", "ticket_activities": "export/ticket_activities",
 }
 
 
@@ -152,6 +158,13 @@ def invalid(field_name: str, message: str, code: str = "invalid_value") -> dict[
 
 def validation_failed(errors: list[dict[str, str]]) -> ApiError:
     return ApiError(400, {"description": "Validation failed", "errors": errors})
+
+
+def _require_feature(name: str) -> dict[str, str]:
+    return {
+        "code": "require_feature",
+        "message": f"The {name} feature(s) is/are not supported in your plan. Please upgrade your account to use it.",
+    }
 
 
 def _positive_int(value: str) -> int | None:
@@ -223,13 +236,12 @@ class FreshdeskAPI:
         return True
 
     def _gate(self, route: Route) -> None:
+        """Freshdesk's order: the plan's features, the account's settings, then the key's privileges."""
         features = self.account.plan_features
         if route.feature and features is not None and route.feature not in features:
-            name = FEATURE_NAMES[route.feature]
-            raise ApiError(403, {
-                "code": "require_feature",
-                "message": f"The {name} feature(s) is/are not supported in your plan. Please upgrade your account to use it.",
-            })
+            raise ApiError(403, _require_feature(FEATURE_NAMES[route.feature]))
+        if route.setting and not getattr(self.account, route.setting):
+            raise ApiError(403, _require_feature(SETTING_NAMES[route.setting]))
         if route.admin and not self.account.admin:
             raise ApiError(403, ACCESS_DENIED)
 
@@ -347,3 +359,36 @@ class FreshdeskAPI:
         """The key's agent: the account administrator, or a plain agent when admin=False."""
         agents = self.data.agents
         return (agents[0] if self.account.admin or len(agents) == 1 else agents[1]), {}
+
+    def _activities_export(self, call: Call) -> Answer:
+        """Links to the ticket activities file of `created_at` (a date; without it, the latest file)."""
+        days = self.data.activity_export_days()
+        day = days[-1]
+        if "created_at" in call.query:
+            try:
+                day = timeutil.fmt_date(timeutil.parse(call.query["created_at"]))
+            except ValueError:
+                raise validation_failed([invalid(
+                    "created_at", "Value set is of type String.It should be a/an DateTime", "datatype_mismatch")]) from None
+        if self.data.activity_file(day) is None:
+            raise ApiError(404, activities.FILE_NOT_FOUND)
+        url = activities.signed_url(self.account.base_url, self.storage_secret, day, self.data.now_ts)
+        return {"export": [{"created_at": activities.date_label(day), "url": url}]}, {}
+
+    # --- the storage host of the export's files --------------------------------------------------------
+
+    @property
+    def storage_secret(self) -> str:
+        return f"emulator-storage-{self.data.seed}"
+
+    def download(self, path: str, query: dict[str, str]) -> Reply:
+        """A file of the ticket activities export, as its storage host serves it: no credentials, but a
+        link whose signature matches and has not expired; S3's XML errors otherwise."""
+        day = path[len(activities.FILES_PREFIX):].removesuffix(".json")
+        problem = activities.link_problem(self.storage_secret, day, query, self.data.now_ts)
+        if problem:
+            return Reply(403, activities.storage_error(problem), content_type="application/xml")
+        body = self.data.activity_file(day)
+        if body is None:
+            return Reply(404, activities.storage_error("NoSuchKey"), content_type="application/xml")
+        return Reply(200, dumps(body), content_type="application/json")

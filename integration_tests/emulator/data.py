@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Sequence
 
-from . import records
+from . import activities, records
 from .codec import dumps, loads
 from .records import CONVERSATION_SLOTS, DAY, ID_BASE
-from .timeutil import fmt, to_datetime, to_epoch
+from .timeutil import fmt, fmt_date, to_datetime, to_epoch
 
 DEFAULT_NOW = "2025-07-01T00:00:00Z"
 HISTORY_DAYS = 730
@@ -181,6 +181,11 @@ class Dataset:
         """Seed of an independent random stream for one record (``salt`` names the purpose)."""
         return ((self.seed & 0xFFFFFFFF) << 64) | (salt << 56) | key
 
+    def _custom_rng(self, record_id: int) -> random.Random:
+        """The random stream of the custom fields a record gained after the data set's first version: drawn
+        apart, so that every other value of the data set is what it was."""
+        return random.Random(self._mix(9, record_id))
+
     def _touched(self, rng: random.Random, created: int, untouched_share: float, max_days: int) -> int:
         """An ``updated_at`` for a record created at ``created``: the same with the given probability,
         else up to ``max_days`` later, and always before now."""
@@ -242,14 +247,18 @@ class Dataset:
         self.companies = []
         for i, created in enumerate(sorted(rng.randint(start, now - DAY) for _ in range(sizes.companies))):
             updated = self._touched(rng, created, 0.4, 300)
-            self.companies.append(records.company(rng, ID_BASE["companies"] + i + 1, created, updated))
+            company_id = ID_BASE["companies"] + i + 1
+            self.companies.append(records.company(rng, company_id, created, updated, self._custom_rng(company_id)))
         company_ids = [row["id"] for row in self.companies]
 
         self.contacts = []
         for i, created in enumerate(sorted(rng.randint(start, now - DAY) for _ in range(sizes.contacts))):
             updated = self._touched(rng, created, 0.5, 400)
             company_id = rng.choice(company_ids) if company_ids and rng.random() < 0.7 else None
-            self.contacts.append(records.contact(rng, ID_BASE["contacts"] + i + 1, i + 1, created, updated, company_id))
+            contact_id = ID_BASE["contacts"] + i + 1
+            self.contacts.append(
+                records.contact(rng, contact_id, i + 1, created, updated, company_id, self._custom_rng(contact_id))
+            )
         self._contacts_by_id = {row["id"]: row for row in self.contacts}
         removed = rng.sample(range(len(self.contacts)), sizes.deleted_contacts + sizes.blocked_contacts)
         self._contact_state = {
@@ -373,7 +382,7 @@ class Dataset:
                 topics = []
                 for _ in range(sizes.discussion_topics_per_forum):
                     topic_id = ID_BASE["discussion_topics"] + len(self.discussion_topics) + len(topics) + 1
-                    created = rng.randint(start + 30 * DAY, now - 10 * DAY)
+                    created = rng.randint(start + min(30 * DAY, (now - 10 * DAY - start) // 2), now - 10 * DAY)
                     comments = []
                     moment = created
                     for _ in range(sizes.discussion_comments_per_topic):
@@ -484,7 +493,7 @@ class Dataset:
         cc_emails = [f"cc{state.id}@customer.example.com"] if emailed and rng.random() < 0.15 else []
         fr_escalated = rng.random() < 0.15
         is_escalated = fr_escalated or rng.random() < 0.05
-        custom_fields = records.ticket_custom_fields(rng, state.created_at)
+        custom_fields = records.ticket_custom_fields(rng, state.created_at, self._custom_rng(state.id))
         record: dict[str, Any] = {
             "cc_emails": cc_emails,
             "fwd_emails": [],
@@ -663,6 +672,17 @@ class Dataset:
         }[relation]
         return index.get(parent_id)
 
+    def activity_export_days(self) -> list[str]:
+        """The days (YYYY-MM-DD) whose ticket activities file the export holds: the 30 before the clock's
+        day (a day's file is written once the day is over). See ``activities``."""
+        return activities.export_days(self._now)
+
+    def activity_file(self, day: str) -> dict[str, Any] | None:
+        """The export's file for ``day`` as Freshdesk writes it, or None (a 404) for a day it does not hold."""
+        with self.lock:
+            rows = self._cached(("ticket_activities", self._now), lambda: activities.activities_by_day(self)).get(day)
+            return None if rows is None else activities.file_body(day, rows)
+
     # --- mutations -----------------------------------------------------------------------------------
 
     def _changed(self) -> None:
@@ -726,7 +746,10 @@ class Dataset:
             for _ in range(n):
                 number = len(self.contacts) + 1
                 company_id = rng.choice(company_ids) if company_ids and rng.random() < 0.7 else None
-                row = records.contact(rng, ID_BASE["contacts"] + number, number, self._now, self._now, company_id)
+                contact_id = ID_BASE["contacts"] + number
+                row = records.contact(
+                    rng, contact_id, number, self._now, self._now, company_id, self._custom_rng(contact_id)
+                )
                 self.contacts.append(row)
                 self._contacts_by_id[row["id"]] = row
                 ids.append(row["id"])
@@ -758,7 +781,8 @@ class Dataset:
             rng = random.Random(self._mix(6, len(self.companies)))
             ids = []
             for _ in range(n):
-                row = records.company(rng, ID_BASE["companies"] + len(self.companies) + 1, self._now, self._now)
+                company_id = ID_BASE["companies"] + len(self.companies) + 1
+                row = records.company(rng, company_id, self._now, self._now, self._custom_rng(company_id))
                 self.companies.append(row)
                 ids.append(row["id"])
             self._changed()
@@ -806,7 +830,7 @@ class Dataset:
         "discussion_comments", "discussion_forums", "discussion_topics", "email_configs", "email_mailboxes",
         "groups", "products", "roles", "satisfaction_ratings", "scenario_automations", "settings", "skills",
         "sla_policies", "solution_articles", "solution_categories", "solution_folders", "surveys",
-        "ticket_fields", "tickets", "time_entries",
+        "ticket_activities", "ticket_fields", "tickets", "time_entries",
     )
 
     def expected(self, stream: str, start_date: str | int | datetime | None = None) -> list[dict[str, Any]]:
@@ -818,6 +842,9 @@ class Dataset:
         - contacts: neither deleted nor blocked, ``updated_at >= start_date``, by (name, id).
         - companies: ``updated_at >= start_date``, by (name, id).
         - satisfaction_ratings: ``created_at >= start_date``; time_entries: ``executed_at >= start_date``.
+        - ticket_activities: the activities of the export's files (the 30 days before the clock's day)
+          from start_date's day on, day by day, with ``performed_at`` in the API's usual UTC form
+          (the files write 01-06-2025 09:33:38 +0000).
         - settings: a one-element list; every other stream: all records, start_date ignored.
         Nested streams (canned_responses, discussion_*, solution_*) come parent by parent.
         """
@@ -831,7 +858,15 @@ class Dataset:
                 if stream == "tickets":
                     return self.ticket_records(states, TICKET_INCLUDES)
                 return [row for state in states for row in self._build_conversations(state)]
-            if stream == "contacts":
+            if stream == "ticket_activities":
+                first_day = None if since is None else fmt_date(since)
+                rows = [
+                    {**row, "performed_at": fmt(activities.parse_export(row["performed_at"]))}
+                    for day in self.activity_export_days()
+                    if first_day is None or day >= first_day
+                    for row in self.activity_file(day)["activities_data"]
+                ]
+            elif stream == "contacts":
                 rows = self.contact_query(None, since)
             elif stream == "companies":
                 rows = self.company_query(since)

@@ -141,8 +141,9 @@ class FaultInjector:
         with self._lock:
             return sum(script.times for script in self._scripts)
 
-    def decide(self, path: str) -> FaultAction | None:
-        """The fault for a request to ``path``, or None to answer normally."""
+    def decide(self, path: str, random_faults: bool = True) -> FaultAction | None:
+        """The fault for a request to ``path``, or None to answer normally; ``random_faults`` False: the
+        scripted faults only (for a host that is not Freshdesk's)."""
         with self._lock:
             for script in self._scripts:
                 if script.pattern.search(path):
@@ -150,7 +151,7 @@ class FaultInjector:
                     if script.times <= 0:
                         self._scripts.remove(script)
                     return script.action
-            return self._random()
+            return self._random() if random_faults else None
 
     def _random(self) -> FaultAction | None:
         faults, rng = self.faults, self._rng

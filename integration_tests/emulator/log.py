@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 API_PREFIX = "/api/v2/"
 _NUMBER = re.compile(r"^\d+$")
+_DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 
 
 @dataclass(frozen=True)
 class LogEntry:
     """One request: ``path`` without its query string, ``query`` as a dict (last value wins),
-    ``status`` 0 for a dropped connection, ``credits`` charged, ``t`` on the monotonic clock."""
+    ``status`` 0 for a dropped connection, ``credits`` charged, ``t`` on the monotonic clock,
+    ``authorization`` whether it carried an Authorization header."""
 
     method: str
     path: str
@@ -22,6 +24,7 @@ class LogEntry:
     status: int
     credits: int
     t: float
+    authorization: bool = False
 
     @property
     def endpoint(self) -> str:
@@ -29,9 +32,13 @@ class LogEntry:
 
 
 def endpoint_template(path: str) -> str:
-    """The API path with numeric segments as {id}: /api/v2/tickets/5/conversations -> tickets/{id}/conversations."""
+    """The API path with numeric segments as {id}: /api/v2/tickets/5/conversations -> tickets/{id}/conversations;
+    a day's file as {day}.json: /exports/ticket_activities/2025-06-01.json -> exports/ticket_activities/{day}.json."""
     relative = path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path.lstrip("/")
-    return "/".join("{id}" if _NUMBER.match(part) else part for part in relative.strip("/").split("/"))
+    return "/".join(
+        "{id}" if _NUMBER.match(part) else "{day}.json" if _DAY_FILE.match(part) else part
+        for part in relative.strip("/").split("/")
+    )
 
 
 def _full_path(path: str) -> str:

@@ -121,19 +121,37 @@ NOTES = (
     "Duplicate of an earlier report, linking them.",
 )
 
-# Ticket custom fields: (name, label, type, choices). Ticket records carry one value per field.
+# Custom fields: (name, label, type, choices). Records carry one value per field in `custom_fields`
+# (a nested field one per level). Freshdesk sends a decimal field's value as a string ("49.90").
+REGIONS = {
+    "Europe": {"France": ("Paris", "Lyon"), "Germany": ("Berlin", "Munich")},
+    "North America": {"USA": ("New York", "Austin"), "Canada": ("Toronto", "Vancouver")},
+}
 TICKET_CUSTOM_FIELDS = (
     ("cf_order_number", "Order number", "custom_text", None),
     ("cf_units_affected", "Units affected", "custom_number", None),
     ("cf_vip_customer", "VIP customer", "custom_checkbox", None),
     ("cf_follow_up_date", "Follow-up date", "custom_date", None),
     ("cf_category", "Category", "custom_dropdown", ("Billing", "Shipping", "Product", "Account", "Other")),
+    ("cf_refund_amount", "Refund amount", "custom_decimal", None),
+    ("cf_internal_note", "Internal note", "custom_paragraph", None),
+    ("cf_callback_at", "Callback at", "custom_date_time", None),
+    ("cf_region", "Region", "nested_field", REGIONS),
 )
+# The levels of the nested field cf_region below the first: (name, label, level).
+REGION_LEVELS = (("cf_country", "Country", 2), ("cf_city", "City", 3))
 CONTACT_CUSTOM_FIELDS = (
     ("cf_customer_tier", "Customer tier", "custom_dropdown", ("Gold", "Silver", "Bronze")),
     ("cf_newsletter", "Newsletter", "custom_checkbox", None),
+    ("cf_loyalty_points", "Loyalty points", "custom_number", None),
+    ("cf_member_since", "Member since", "custom_date", None),
 )
-COMPANY_CUSTOM_FIELDS = (("cf_contract_id", "Contract ID", "custom_text", None),)
+COMPANY_CUSTOM_FIELDS = (
+    ("cf_contract_id", "Contract ID", "custom_text", None),
+    ("cf_annual_revenue", "Annual revenue", "custom_decimal", None),
+    ("cf_seats", "Seats", "custom_number", None),
+    ("cf_website", "Website", "custom_url", None),
+)
 
 ROLE_DEFINITIONS = (
     ("Account Administrator", "Has complete control over the help desk and the organisation.", 1),
@@ -435,7 +453,17 @@ def ticket_fields(
         field(11, "company", "Company", "default_company", False),
     ]
     for offset, (name, label, kind, choices) in enumerate(TICKET_CUSTOM_FIELDS):
-        extra = {} if choices is None else {"choices": list(choices)}
+        extra: dict[str, Any] = {}
+        if isinstance(choices, dict):  # a nested field: choices by level, and its lower levels' names
+            field_id = ID_BASE["ticket_fields"] + 12 + offset
+            extra = {"choices": {k: {c: list(v) for c, v in sub.items()} for k, sub in choices.items()},
+                     "nested_ticket_fields": [
+                         {"id": field_id * 10 + level, "name": level_name, "description": None, "label": level_label,
+                          "label_in_portal": level_label, "level": level, "ticket_field_id": field_id,
+                          "created_at": fmt(created), "updated_at": fmt(created)}
+                         for level_name, level_label, level in REGION_LEVELS]}
+        elif choices is not None:
+            extra = {"choices": list(choices)}
         rows.append(field(12 + offset, name, label, kind, False, **extra))
     return rows
 
@@ -515,7 +543,10 @@ def company_fields(created: int) -> list[dict[str, Any]]:
 # --- customers --------------------------------------------------------------------------------------
 
 
-def company(rng: random.Random, record_id: int, created: int, updated: int) -> dict[str, Any]:
+def company(
+    rng: random.Random, record_id: int, created: int, updated: int, more: random.Random
+) -> dict[str, Any]:
+    """A company. ``more`` draws the custom fields added after the first, so that ``rng`` draws the same as before."""
     word = rng.choice(COMPANY_WORDS)
     name = f"{word} {rng.choice(COMPANY_SUFFIXES)}"
     domain = word.lower().replace(" ", "") + ".example.com"
@@ -528,7 +559,12 @@ def company(rng: random.Random, record_id: int, created: int, updated: int) -> d
         "domains": [] if rng.random() < 0.3 else [domain],
         "created_at": fmt(created),
         "updated_at": fmt(updated),
-        "custom_fields": {"cf_contract_id": None if rng.random() < 0.5 else f"CT-{rng.randint(10000, 99999)}"},
+        "custom_fields": {
+            "cf_contract_id": None if rng.random() < 0.5 else f"CT-{rng.randint(10000, 99999)}",
+            "cf_annual_revenue": None if more.random() < 0.3 else f"{more.randint(1_000_000, 90_000_000) / 100:.2f}",
+            "cf_seats": None if more.random() < 0.3 else more.randint(5, 500),
+            "cf_website": None if more.random() < 0.3 else f"https://www.{domain}",
+        },
         "health_score": choose_or_none(rng, ("At risk", "Doing okay", "Happy"), 0.4),
         "account_tier": choose_or_none(rng, ("Basic", "Premium", "Enterprise"), 0.3),
         "renewal_date": renewal,
@@ -537,8 +573,10 @@ def company(rng: random.Random, record_id: int, created: int, updated: int) -> d
 
 
 def contact(
-    rng: random.Random, record_id: int, number: int, created: int, updated: int, company_id: int | None
+    rng: random.Random, record_id: int, number: int, created: int, updated: int, company_id: int | None,
+    more: random.Random,
 ) -> dict[str, Any]:
+    """A contact. ``more`` draws the custom fields added after the first two, so that ``rng`` draws the same as before."""
     name = person_name(rng)
     has_phone = rng.random() < 0.5
     return {
@@ -567,6 +605,8 @@ def contact(
         "custom_fields": {
             "cf_customer_tier": choose_or_none(rng, ("Gold", "Silver", "Bronze"), 0.4),
             "cf_newsletter": rng.random() < 0.3,
+            "cf_loyalty_points": None if more.random() < 0.4 else more.randint(0, 5000),
+            "cf_member_since": None if more.random() < 0.5 else fmt_date(created - more.randint(0, 900) * DAY),
         },
         "other_companies": [],
         "tags": [],
@@ -576,13 +616,23 @@ def contact(
 # --- tickets and conversations ----------------------------------------------------------------------
 
 
-def ticket_custom_fields(rng: random.Random, created: int) -> dict[str, Any]:
+def ticket_custom_fields(rng: random.Random, created: int, more: random.Random) -> dict[str, Any]:
+    """A ticket's custom field values. ``more`` draws the fields added after the first five, so that
+    ``rng`` draws the same as before."""
+    region = choose_or_none(more, tuple(REGIONS), 0.5)
+    country = choose_or_none(more, tuple(REGIONS[region]), 0.2) if region else None
     return {
         "cf_order_number": None if rng.random() < 0.3 else f"ORD-{rng.randint(100000, 999999)}",
         "cf_units_affected": None if rng.random() < 0.4 else rng.randint(1, 50),
         "cf_vip_customer": rng.random() < 0.15,
         "cf_follow_up_date": None if rng.random() < 0.6 else fmt_date(created + rng.randint(1, 20) * DAY),
         "cf_category": choose_or_none(rng, TICKET_CUSTOM_FIELDS[4][3], 0.2),
+        "cf_refund_amount": None if more.random() < 0.6 else f"{more.randint(500, 50000) / 100:.2f}",
+        "cf_internal_note": None if more.random() < 0.7 else more.choice(NOTES),
+        "cf_callback_at": None if more.random() < 0.7 else fmt(created + more.randint(1, 72) * 3600),
+        "cf_region": region,
+        "cf_country": country,
+        "cf_city": choose_or_none(more, REGIONS[region][country], 0.3) if country else None,
     }
 
 

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import trustme
 
+from .activities import FILES_PREFIX
 from .api import FEATURE_NAMES, JSON_TYPE, ROUTES, STREAM_ROUTES, AccountSettings, FreshdeskAPI, Reply
 from .codec import dumps, loads
 from .data import DEFAULT_NOW, Dataset, Sizes
@@ -101,9 +102,10 @@ class Emulator:
 
     ``plan_features``: None for every feature, else a subset of {"surveys", "forums", "timesheets",
     "skills"}; endpoints of a missing feature answer 403 require_feature. ``admin=False`` makes
-    admin-only endpoints answer 403 access_denied. ``rate_limits`` None never answers 429 (the
-    headers still come, with a large total). ``page_cap`` is the tickets list's last page.
-    Usable as a context manager.
+    admin-only endpoints answer 403 access_denied. ``activities_export=False``: the account has not
+    turned on the scheduled ticket activity export, which then answers 403 require_feature.
+    ``rate_limits`` None never answers 429 (the headers still come, with a large total). ``page_cap``
+    is the tickets list's last page. Usable as a context manager.
     """
 
     def __init__(
@@ -118,10 +120,11 @@ class Emulator:
         port: int = 0,
         api_key: str = DEFAULT_API_KEY,
         now: str | int | datetime = DEFAULT_NOW,
+        activities_export: bool = True,
     ) -> None:
         self.data = Dataset(seed, sizes, now)
         self.api_key = api_key
-        self.account = AccountSettings(admin=admin, page_cap=page_cap)
+        self.account = AccountSettings(admin=admin, page_cap=page_cap, activities_export=activities_export)
         self.plan_features = plan_features
         self.api = FreshdeskAPI(self.data, self.account)
         self.limiter = RateLimiter(rate_limits)
@@ -158,6 +161,14 @@ class Emulator:
     @admin.setter
     def admin(self, value: bool) -> None:
         self.account.admin = value
+
+    @property
+    def activities_export(self) -> bool:
+        return self.account.activities_export
+
+    @activities_export.setter
+    def activities_export(self, value: bool) -> None:
+        self.account.activities_export = value
 
     def set_faults(self, faults: Faults | None) -> None:
         """Replace the random faults (scripted ones are kept)."""
@@ -252,9 +263,13 @@ class Emulator:
         path, raw_query = split.path, split.query
         pairs = parse_qsl(raw_query, keep_blank_values=True)
         query = dict(pairs)
+        authorization = handler.headers.get("Authorization") is not None
+        # The export's files live on a storage host, not Freshdesk's API: no key, no rate limit, no
+        # random Freshdesk faults (scripted ones still apply).
+        is_file = path.startswith(FILES_PREFIX)
 
         def finish(reply: Reply, credits: int) -> None:
-            self.log.add(LogEntry(method, path, query, reply.status, credits, started))
+            self.log.add(LogEntry(method, path, query, reply.status, credits, started, authorization))
             self._send(handler, reply)
 
         if method != "GET":
@@ -263,11 +278,11 @@ class Emulator:
                 handler.rfile.read(length)
             finish(Reply(405, dumps(METHOD_NOT_ALLOWED), {"Allow": "GET", **self.limiter.peek()}), 0)
             return
-        action = self.faults.decide(path)
+        action = self.faults.decide(path, random_faults=not is_file)
         if self.faults.latency_seconds:
             time.sleep(self.faults.latency_seconds)
         if action is not None and action.kind == "drop":
-            self.log.add(LogEntry(method, path, query, 0, 0, started))
+            self.log.add(LogEntry(method, path, query, 0, 0, started, authorization))
             handler.close_connection = True
             try:
                 handler.connection.shutdown(socket.SHUT_RDWR)
@@ -276,6 +291,10 @@ class Emulator:
             return
         if action is not None and action.kind == "status":
             finish(self._fault_reply(action), 0)
+            return
+        if is_file:
+            reply = self.api.download(path, query)
+            finish(reply if action is None else self._distort(action, reply), 0)
             return
         found = self.api.route(path)
         decision = self.limiter.consume(self.api.credits(found[0] if found else None, pairs),
