@@ -160,7 +160,8 @@ def with_typed_custom_fields(emu: Emulator, stream: str, record: Dict[str, Any])
 
 def account_records(emu: Emulator, stream: str) -> List[Dict[str, Any]]:
     """What the connector must emit for `stream`: the emulator's `expected()`, and for tickets also the
-    `filter=deleted` and `filter=spam` lists, which the connector reads besides the default list.
+    `filter=deleted` and `filter=spam` lists, for contacts the `state=deleted` and `state=blocked` lists,
+    which the connector reads besides the default list.
 
     ticket_activities: none. The connector asks for the export's files of the 30 days before the real
     date, and this account's clock stays at 2025-07-01 (so that these files never change): none of its
@@ -174,6 +175,10 @@ def account_records(emu: Emulator, stream: str) -> List[Dict[str, Any]]:
             for ticket_id in emu.data.deleted_ticket_ids + emu.data.spam_ticket_ids
             if emu.data.ticket(ticket_id)["updated_at"] >= START_DATE
         ]
+    if stream == "contacts":
+        with emu.data.lock:
+            removed = [row for state in ("deleted", "blocked") for row in emu.data.contact_query(state, None)]
+        records += [json.loads(json.dumps(row)) for row in removed if row["updated_at"] >= START_DATE]
     return records
 
 

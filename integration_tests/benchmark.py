@@ -7,7 +7,8 @@ served, wall seconds, the floor (minimum credits / the emulated per-minute limit
 scenarios), records per second, the connector's CPU seconds and its peak resident memory.
 
 The minimum is what a connector that knows nothing in advance must request: for every list, one call
-per 100 rows (at least one); one conversations call per ticket of the default list (Freshdesk says
+per 100 rows (at least one), the deleted and spam tickets' and the deleted and blocked contacts' lists
+included; one conversations call per ticket of the default list (Freshdesk says
 nothing of a ticket's conversation count); one call per parent of the nested lists that report
 children (canned response folders, forums, topics); settings one call; ticket_activities one call per
 day of the export's window and one per file, or the one call that finds nothing to read (see
@@ -63,6 +64,8 @@ def minimum_requests(emu: Emulator, start_date: Optional[str] = None) -> int:
     tickets = data.expected("tickets", start_date=start_date)
     total += pages(len(tickets)) + pages(len(data.deleted_ticket_ids)) + pages(len(data.spam_ticket_ids))
     total += sum(pages(len(data.conversations(t["id"]) or [])) for t in tickets)
+    for removed in (data.deleted_contact_ids, data.blocked_contact_ids):  # contacts' state=deleted / blocked
+        total += pages(sum(1 for i in removed if start_date is None or data.contact(i)["updated_at"] >= start_date))
     total += 1  # settings/helpdesk
     total += ticket_activities_minimum(emu)
     for child, parent in (

@@ -56,13 +56,20 @@ def record_key(stream: str, record: Mapping[str, Any]) -> Any:
 
 def expected_ids(emu: Emulator, stream: str, start_date: Optional[str] = None) -> List[Any]:
     """The primary keys a sync should emit for `stream` (see `record_key`): what the emulator's API lists,
-    and for tickets also the deleted and spam lists, which the connector reads too."""
+    and for tickets also the deleted and spam lists, for contacts the deleted and blocked lists, which the
+    connector reads too."""
     ids = [record_key(stream, record) for record in emu.data.expected(stream, start_date=start_date)]
     if stream == "tickets":
         ids += [
             ticket_id
             for ticket_id in emu.data.deleted_ticket_ids + emu.data.spam_ticket_ids
             if start_date is None or emu.data.ticket(ticket_id)["updated_at"] >= start_date
+        ]
+    if stream == "contacts":
+        ids += [
+            contact_id
+            for contact_id in emu.data.deleted_contact_ids + emu.data.blocked_contact_ids
+            if start_date is None or emu.data.contact(contact_id)["updated_at"] >= start_date
         ]
     return sorted(ids)
 

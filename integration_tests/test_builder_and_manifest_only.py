@@ -30,7 +30,7 @@ from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer impo
 from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 
 from integration_tests.commands import beside_python, canonical_records, run_command
-from integration_tests.conftest import SECRET_KEY, assert_no_secret, catalog_for, connector
+from integration_tests.conftest import SECRET_KEY, assert_no_secret, catalog_for, connector, expected_ids
 from integration_tests.emulator import Emulator, Sizes
 from integration_tests.harness import Run
 from source_freshdesk.bundle import md5
@@ -38,7 +38,7 @@ from source_freshdesk.bundle import md5
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_MANIFEST = ROOT / "source_freshdesk" / "manifest.yaml"
 PACKAGE_COMPONENTS = ROOT / "source_freshdesk" / "components.py"
-CONTACTS = 150  # 2 deleted and 1 blocked: 147 listed, in two pages of at most 100
+CONTACTS = 150  # 147 in the default list, in two pages of at most 100; then 2 deleted and 1 blocked
 UNSAFE = {"AIRBYTE_ENABLE_UNSAFE_CODE": "true"}
 
 
@@ -234,7 +234,7 @@ class TestManifestOnlyRunner:
         assert sorted(bundle) == sorted(package)
         assert {stream: len(rows) for stream, rows in bundle.items()} == {s: len(r) for s, r in package.items()}
         assert bundle == package
-        assert len(bundle["contacts"]) == len(account.expected("contacts", "2024-01-01"))
+        assert len(bundle["contacts"]) == len(expected_ids(account, "contacts", "2024-01-01"))
 
     def test_given_every_stream_when_read_then_the_final_states_equal_the_packages(self, reads):
         assert _without_lookback(reads["bundle"].last_state_per_stream()) == _without_lookback(
@@ -252,25 +252,28 @@ class TestConnectorBuilder:
     """Contract: the Connector Builder's back end (`airbyte_cdk.connector_builder.main read` with
     `__command: test_read`, the bundle in `__injected_declarative_manifest`, its components in
     `__injected_components_py` with their md5 in `__injected_components_py_checksums`) reads the
-    emulator and returns its pages: for contacts, one slice of two pages (100 and 47 records) with the
-    requests that fetched them. Without AIRBYTE_ENABLE_UNSAFE_CODE it refuses the custom code."""
+    emulator and returns its pages: for contacts, one slice of four pages (100 and 47 records of the
+    default list, then the 2 deleted and the 1 blocked contacts) with the requests that fetched them. Without AIRBYTE_ENABLE_UNSAFE_CODE it refuses the custom code."""
 
-    def test_given_contacts_when_test_read_then_one_slice_of_two_pages(self, contacts):
-        assert [[len(page["records"]) for page in s["pages"]] for s in contacts["slices"]] == [[100, CONTACTS - 3 - 100]]
+    def test_given_contacts_when_test_read_then_one_slice_of_four_pages(self, contacts):
+        assert [[len(page["records"]) for page in s["pages"]] for s in contacts["slices"]] == [[100, CONTACTS - 3 - 100, 2, 1]]
         assert contacts["test_read_limit_reached"] is False
 
     def test_given_contacts_when_test_read_then_the_records_are_the_accounts_contacts(self, contacts, account):
         ids = [record["id"] for s in contacts["slices"] for page in s["pages"] for record in page["records"]]
-        assert ids == [record["id"] for record in account.expected("contacts")]
+        with account.data.lock:
+            listed = [row["id"] for state in (None, "deleted", "blocked") for row in account.data.contact_query(state, None)]
+        assert ids == listed
 
     def test_given_contacts_when_test_read_then_each_page_shows_its_request_and_response(self, contacts, account):
         pages = contacts["slices"][0]["pages"]
-        assert [page["response"]["status"] for page in pages] == [200, 200]
+        assert [page["response"]["status"] for page in pages] == [200] * 4
         urls = [urlsplit(page["request"]["url"]) for page in pages]
-        assert [(u.scheme, u.netloc, u.path) for u in urls] == [("https", f"localhost:{account.port}", "/api/v2/contacts")] * 2
-        first, second = (parse_qs(u.query) for u in urls)
+        assert [(u.scheme, u.netloc, u.path) for u in urls] == [("https", f"localhost:{account.port}", "/api/v2/contacts")] * 4
+        first, second, deleted, blocked = (parse_qs(u.query) for u in urls)
         assert sorted(first) == ["_updated_since", "per_page"] and first["per_page"] == ["100"]
         assert second == {**first, "page": ["2"]}
+        assert (deleted, blocked) == ({**first, "state": ["deleted"]}, {**first, "state": ["blocked"]})
 
     def test_given_no_unsafe_code_flag_when_test_read_then_the_custom_code_is_refused(self, bundle, without_package, account):
         run = builder_read(bundle, without_package, account, "contacts", env_overrides={"AIRBYTE_ENABLE_UNSAFE_CODE": ""})

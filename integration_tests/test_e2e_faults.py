@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from integration_tests.conftest import SECRET_KEY, catalog_for, connector, today_midnight
+from integration_tests.conftest import SECRET_KEY, catalog_for, connector, expected_ids, today_midnight
 from integration_tests.emulator import Emulator, Faults, RateLimits, Sizes
 from integration_tests.emulator.faults import FaultAction, FaultInjector
 from integration_tests.harness import Run
@@ -90,8 +90,7 @@ class TestRandomFaults:
     def test_given_faults_when_full_sync_then_every_record_comes_out_exactly_once(self, faulty_sync, stream):
         counts = Counter(primary_key(stream, r) for r in faulty_sync["run"].records[stream])
         assert [key for key, n in counts.items() if n > 1] == []
-        expected = sorted(primary_key(stream, r) for r in faulty_sync["emu"].data.expected(stream, START_DATE))
-        assert sorted(counts) == expected
+        assert sorted(counts) == expected_ids(faulty_sync["emu"], stream, START_DATE)
 
     def test_given_faults_when_full_sync_then_each_faulted_request_is_retried_until_answered(self, faulty_sync):
         attempts: Dict[Tuple[str, Tuple], List[int]] = defaultdict(list)
@@ -204,9 +203,12 @@ def malformed_sync(kind: str, seed: int) -> Dict[str, Any]:
             "children": connector("read", config, children, state=first_children.state_messages_for_next_sync(), env=env),
             "tickets": connector("read", config, tickets, state=first_tickets.state_messages_for_next_sync(), env=env),
         }
-        expected = {s: emu.data.expected(s, START_DATE) for s in ("tickets", "conversations", "contacts")}
+        streams = ("tickets", "conversations", "contacts")
+        expected = {s: emu.data.expected(s, START_DATE) for s in streams}
+        # expected("contacts") is the default list; the ids add the deleted and blocked ones, read after it.
+        ids = {s: expected_ids(emu, s, START_DATE) for s in streams}
         return {"port": emu.port, "first": {"children": first_children, "tickets": first_tickets}, "again": again,
-                "expected": expected}
+                "expected": expected, "expected_ids": ids}
     finally:
         emu.stop()
 
@@ -234,7 +236,7 @@ class TestMalformedPages:
         assert run.stream_statuses() == {"contacts": "INCOMPLETE", "conversations": "INCOMPLETE"}
         messages = sorted(error["message"] for error in run.trace_errors() if error["message"].startswith("Stream '"))
         assert len(messages) == 2, messages
-        assert re.fullmatch(refusal("contacts", port, r"contacts\?\S*&page=2", kind), messages[0]), messages[0]
+        assert re.fullmatch(refusal("contacts", port, r"contacts\?(\S*&)?page=2(&\S*)?", kind), messages[0]), messages[0]
         assert re.fullmatch(refusal("conversations", port, r"tickets/\d+/conversations", kind), messages[1]), messages[1]
 
     @pytest.mark.parametrize("kind", KINDS)
@@ -281,14 +283,15 @@ class TestMalformedPages:
         first, again = malformed[kind]["first"][part], malformed[kind]["again"][part]
         assert again.returncode == 0, again.stderr[-3000:]
         union = {r["id"] for r in first.records[stream]} | {r["id"] for r in again.records[stream]}
-        assert sorted(union) == sorted(r["id"] for r in malformed[kind]["expected"][stream])
+        assert sorted(union) == malformed[kind]["expected_ids"][stream]
 
 
 # --- long 429 streaks -------------------------------------------------------------------------------------
 
 
 def rate_limited_sync(case: str) -> Dict[str, Any]:
-    """contacts (4 pages) under one of three rate-limit cases; see TestLongRateLimits."""
+    """contacts (4 pages of the default list, then one each of the deleted and blocked lists) under one of
+    three rate-limit cases; see TestLongRateLimits."""
     rate_limits = RateLimits(per_minute=1_000_000, tickets_list=None, contacts_list=1, window_seconds=3) if case == "window" else None
     emu = Emulator(seed=41, sizes=Sizes(tickets=10, contacts=350), rate_limits=rate_limits, api_key=SECRET_KEY).start()
     try:
@@ -299,7 +302,9 @@ def rate_limited_sync(case: str) -> Dict[str, Any]:
             emu.faults.script(CONTACTS_PATH, status=429, times=streak, headers={"Retry-After": "1"})
         run = connector("read", emu.config(), catalog, env=emu.env())
         contacts = [e for e in emu.log.entries if e.path == "/api/v2/contacts"]
-        return {"run": run, "calls": contacts, "expected": [c["id"] for c in emu.data.expected("contacts")]}
+        with emu.data.lock:
+            expected = [c["id"] for state in (None, "deleted", "blocked") for c in emu.data.contact_query(state, None)]
+        return {"run": run, "calls": contacts, "expected": expected}
     finally:
         emu.stop()
 
@@ -325,7 +330,7 @@ class TestLongRateLimits:
         case = rate_limited["thirty"]
         assert case["run"].returncode == 0, case["run"].stderr[-3000:]
         assert [c["id"] for c in case["run"].records["contacts"]] == case["expected"]
-        assert [c.status for c in case["calls"]] == [429] * 30 + [200] * 4
+        assert [c.status for c in case["calls"]] == [429] * 30 + [200] * 6
         # Retry-After 1 plus the CDK's 1 s margin each time; exponential backoff would wait 5, 9, 17... s.
         waits = [later.t - earlier.t for earlier, later in zip(case["calls"][:30], case["calls"][1:31])]
         assert [2.0 <= wait < 4.0 for wait in waits] == [True] * 30, waits
@@ -345,5 +350,8 @@ class TestLongRateLimits:
         case = rate_limited["window"]
         assert case["run"].returncode == 0, case["run"].stderr[-3000:]
         assert [c["id"] for c in case["run"].records["contacts"]] == case["expected"]
-        assert [c.status for c in case["calls"]] == [200, 429, 200, 429, 200, 429, 200]
-        assert [c.query.get("page") for c in case["calls"]] == [None, "2", "2", "3", "3", "4", "4"]
+        assert [c.status for c in case["calls"]] == [200] + [429, 200] * 5
+        assert [(c.query.get("page"), c.query.get("state")) for c in case["calls"]] == [
+            (None, None), ("2", None), ("2", None), ("3", None), ("3", None), ("4", None), ("4", None),
+            (None, "deleted"), (None, "deleted"), (None, "blocked"), (None, "blocked"),
+        ]

@@ -92,7 +92,10 @@ class TestFullSync:
         newest_spam = max(seeded.data.ticket(i)["updated_at"] for i in seeded.data.spam_ticket_ids)
         # One cursor for the default, deleted and spam lists.
         assert states["tickets"] == {"updated_at": max(newest["tickets"], newest_deleted, newest_spam)}
-        assert states["contacts"] == {"updated_at": newest["contacts"]}
+        removed_contacts = seeded.data.deleted_contact_ids + seeded.data.blocked_contact_ids
+        # One cursor for the default, deleted and blocked lists.
+        newest_removed_contact = max(seeded.data.contact(i)["updated_at"] for i in removed_contacts)
+        assert states["contacts"] == {"updated_at": max(newest["contacts"], newest_removed_contact)}
         assert states["companies"] == {"updated_at": newest["companies"]}
         assert states["satisfaction_ratings"] == {"created_at": newest["satisfaction_ratings"]}
         assert states["conversations"]["parent_state"] == {"tickets": {"updated_at": newest["tickets"]}}
@@ -105,6 +108,19 @@ class TestFullSync:
         tickets = {t["id"]: t for t in full_sync["run"].records["tickets"]}
         assert sorted(i for i, t in tickets.items() if t.get("deleted")) == sorted(seeded.data.deleted_ticket_ids)
         assert sorted(i for i, t in tickets.items() if t.get("spam")) == sorted(seeded.data.spam_ticket_ids)
+
+    def test_given_deleted_and_blocked_contacts_when_full_sync_then_they_come_out_after_the_default_list(
+        self, full_sync, seeded
+    ):
+        contacts = [c["id"] for c in full_sync["run"].records["contacts"]]
+        deleted, blocked = seeded.data.deleted_contact_ids, seeded.data.blocked_contact_ids
+        assert (len(deleted), len(blocked)) == (2, 1)
+        default_list = [c["id"] for c in seeded.data.expected("contacts")]
+        assert sorted(contacts[len(default_list):len(default_list) + 2]) == deleted
+        assert contacts == default_list + contacts[len(default_list):len(default_list) + 2] + blocked
+        flagged = {c["id"]: c.get("deleted") for c in full_sync["run"].records["contacts"] if c["id"] in deleted + blocked}
+        # Freshdesk flags deleted contacts; it documents no flag for blocked ones.
+        assert flagged == {deleted[0]: True, deleted[1]: True, blocked[0]: None}
 
     def test_given_full_sync_when_conversations_read_then_each_carries_its_ticket_id(self, full_sync, seeded):
         by_ticket = Counter(r["ticket_id"] for r in full_sync["run"].records["conversations"])

@@ -29,6 +29,8 @@ def two_syncs() -> Dict[str, Any]:
             "new_conversations": emu.data.add_conversation(42) + emu.data.add_conversation(99),
             "new_contacts": emu.data.add_contacts(4),
             "updated_contacts": emu.data.update_contacts([emu.data.expected("contacts")[0]["id"]]),
+            "deleted_contacts": emu.data.delete_contacts([emu.data.expected("contacts")[1]["id"]]),
+            "blocked_contacts": emu.data.block_contacts([emu.data.expected("contacts")[2]["id"]]),
             "new_companies": emu.data.add_companies(2),
             "new_ratings": emu.data.add_satisfaction_ratings(3),
         }
@@ -82,12 +84,15 @@ class TestIncrementalSync:
         assert two_syncs["requests"]["tickets"] == 4
         assert visited <= 8
 
-    def test_given_new_and_updated_contacts_when_second_sync_then_exactly_they_come_out(self, two_syncs):
+    def test_given_new_updated_deleted_and_blocked_contacts_when_second_sync_then_exactly_they_come_out(self, two_syncs):
         changes = two_syncs["changes"]
         first_newest = two_syncs["first_states"]["contacts"]["updated_at"]
         boundary = [c["id"] for c in two_syncs["first"].records["contacts"] if c["updated_at"] == first_newest]
         ids = sorted(c["id"] for c in two_syncs["second"].records["contacts"])
-        assert ids == sorted(set(changes["new_contacts"] + changes["updated_contacts"] + boundary))
+        changed = changes["new_contacts"] + changes["updated_contacts"] + changes["deleted_contacts"] + changes["blocked_contacts"]
+        assert ids == sorted(set(changed + boundary))
+        by_id = {c["id"]: c for c in two_syncs["second"].records["contacts"]}
+        assert [by_id[i].get("deleted") for i in changes["deleted_contacts"] + changes["blocked_contacts"]] == [True, None]
 
     def test_given_new_companies_when_second_sync_then_exactly_they_come_out(self, two_syncs):
         first_newest = two_syncs["first_states"]["companies"]["updated_at"]

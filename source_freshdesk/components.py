@@ -258,12 +258,14 @@ class FreshdeskListPages(PaginationStrategy):
        sorted by it, ascending). Inclusive, so tickets sharing that second come out twice rather than
        never. A restart that would not move (more than a cap's worth of records sharing one second)
        stops the stream with an error instead of looping.
-    3. With `cursor_field` set (a list sorted by it and cut at the slice's end by the record filter), a
-       page that lost records to that filter has reached the slice's end, and the list is done there.
+    3. With `sorted_by` set (a list sorted by that field and cut at the slice's end by the record filter),
+       a page that lost records to that filter has reached the slice's end, and the list is done there.
+       Not named `cursor_field`: the CDK copies a stream's `$parameters` into its components' unset fields,
+       and contacts, listed by name, would then stop at their first page short of `page_size`.
 
     The token is `{"list": sibling or None, "page": n, "since": timestamp or None}`; the requester's
-    `request_parameters` turn it into `page`, the list's filter and `updated_since` (None: the
-    slice's start). Freshdesk's `link` header only says whether a next page exists.
+    `request_parameters` turn it into `page`, the list's filter (`filter=` for tickets, `state=` for
+    contacts) and, for tickets, `updated_since` (None: the slice's start). Freshdesk's `link` header only says whether a next page exists.
 
     Not a dataclass, for the reasons given on FreshdeskJsonDecoder. No per-read state is kept on the
     instance: one instance paginates every slice, in several threads at once.
@@ -273,7 +275,7 @@ class FreshdeskListPages(PaginationStrategy):
     parameters: Mapping[str, Any]
     page_size: int
     siblings: List[str]
-    cursor_field: Optional[str]
+    sorted_by: Optional[str]
     page_cap: Optional[int]
 
     def __init__(
@@ -282,14 +284,14 @@ class FreshdeskListPages(PaginationStrategy):
         parameters: Mapping[str, Any],
         page_size: int = 100,
         siblings: Optional[List[str]] = None,
-        cursor_field: Optional[str] = None,
+        sorted_by: Optional[str] = None,
         page_cap: Optional[int] = None,
     ) -> None:
         self.config = config
         self.parameters = parameters
         self.page_size = int(page_size)
         self.siblings = list(siblings or [])
-        self.cursor_field = cursor_field
+        self.sorted_by = sorted_by
         self.page_cap = int(page_cap) if page_cap else None
         self._stream_name = str((parameters or {}).get("name") or "")
 
@@ -308,9 +310,9 @@ class FreshdeskListPages(PaginationStrategy):
         last_page_token_value: Optional[Any] = None,
     ) -> Optional[Mapping[str, Any]]:
         token = last_page_token_value or {"list": None, "page": 1, "since": None}
-        list_goes_on = "next" in response.links and (not self.cursor_field or last_page_size >= self.page_size)
+        list_goes_on = "next" in response.links and (not self.sorted_by or last_page_size >= self.page_size)
         if list_goes_on:
-            if self.page_cap and token["page"] >= self.page_cap and self.cursor_field and last_record:
+            if self.page_cap and token["page"] >= self.page_cap and self.sorted_by and last_record:
                 return {"list": token["list"], "page": 1, "since": self._restart_from(token, last_record)}
             return {"list": token["list"], "page": token["page"] + 1, "since": token["since"]}
         lists = [None, *self.siblings]
@@ -320,11 +322,11 @@ class FreshdeskListPages(PaginationStrategy):
         return None
 
     def _restart_from(self, token: Mapping[str, Any], last_record: Record) -> str:
-        since = str(last_record[self.cursor_field])  # type: ignore[index]
+        since = str(last_record[self.sorted_by])  # type: ignore[index]
         if since == token["since"]:
             message = (
                 f"Stream '{self._stream_name}' stopped: more than {self.page_cap * self.page_size} records of "  # type: ignore[operator]
-                f"one list share {self.cursor_field} {since}, and Freshdesk's list cannot page past "
+                f"one list share {self.sorted_by} {since}, and Freshdesk's list cannot page past "
                 f"{self.page_cap} pages. Please report this to the connector's maintainers."
             )
             raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)

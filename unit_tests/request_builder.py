@@ -51,8 +51,10 @@ class FreshdeskRequestBuilder:
         return cls(f"tickets/{ticket_id}/conversations")
 
     @classmethod
-    def contacts(cls, updated_since: str = DEFAULT_START) -> "FreshdeskRequestBuilder":
-        return cls("contacts").with_query(_updated_since=updated_since)
+    def contacts(cls, updated_since: str = DEFAULT_START, contact_list: str = "default") -> "FreshdeskRequestBuilder":
+        """The contacts list; the deleted and blocked lists add `state=deleted` / `state=blocked`."""
+        request = cls("contacts").with_query(_updated_since=updated_since)
+        return request if contact_list == "default" else request.with_query(state=contact_list)
 
     @classmethod
     def companies(cls, updated_since: str = DEFAULT_START) -> "FreshdeskRequestBuilder":

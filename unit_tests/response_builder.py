@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
-from airbyte_cdk.test.mock_http import HttpResponse
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
-from request_builder import FreshdeskRequestBuilder
+from request_builder import DEFAULT_START, FreshdeskRequestBuilder
 
 RESPONSE_DIR = Path(__file__).parent / "resource" / "http" / "response"
 
@@ -96,3 +96,11 @@ def rate_limited(retry_after_seconds: int) -> HttpResponse:
         status_code=429,
         headers={"Retry-After": str(retry_after_seconds), "X-Ratelimit-Total": "700", "X-Ratelimit-Remaining": "0"},
     )
+
+
+def mock_empty_contact_lists(http_mocker: HttpMocker, updated_since: str = DEFAULT_START) -> None:
+    """The contacts stream's deleted and blocked lists, read after the default one, with no contact."""
+    for contact_list in ("deleted", "blocked"):
+        http_mocker.get(
+            FreshdeskRequestBuilder.contacts(updated_since, contact_list).build(), FreshdeskResponseBuilder.empty_list().build()
+        )

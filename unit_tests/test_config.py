@@ -199,15 +199,21 @@ class TestRateLimitSettings:
 
     @staticmethod
     def read_21_contact_pages(config: Dict[str, Any]):
+        """19 pages of the default list, then one each of the deleted and blocked lists (ids 20 and 21)."""
         with HttpMocker() as http_mocker:
-            for page in range(1, 22):
+            for page in range(1, 20):
                 request = FreshdeskRequestBuilder.contacts()
                 if page > 1:
                     request = request.with_page(page)
                 response = FreshdeskResponseBuilder.records([a_record("contacts", id=page)])
-                if page < 21:
+                if page < 19:
                     response = response.with_next_page(FreshdeskRequestBuilder.contacts().with_page(page + 1))
                 http_mocker.get(request.build(), response.build())
+            for contact_id, contact_list in ((20, "deleted"), (21, "blocked")):
+                http_mocker.get(
+                    FreshdeskRequestBuilder.contacts(contact_list=contact_list).build(),
+                    FreshdeskResponseBuilder.records([a_record("contacts", id=contact_id)]).build(),
+                )
             return read_streams(config, "contacts")
 
     def test_given_growth_plan_when_21_contact_pages_are_read_then_the_21st_waits_for_the_minute_to_pass(

@@ -17,7 +17,7 @@ from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest
 
 from config_builder import API_KEY, ConfigBuilder
 from request_builder import FreshdeskRequestBuilder
-from response_builder import FreshdeskResponseBuilder, a_record, error_response, fixture
+from response_builder import FreshdeskResponseBuilder, a_record, error_response, fixture, mock_empty_contact_lists
 from source_runner import (
     all_output_text,
     catalog,
@@ -197,6 +197,7 @@ class TestTypedValues:
                     [a_record("contacts", id=1, custom_fields=sent), a_record("contacts", id=2, custom_fields={"cf_seats": "many"})]
                 ).build(),
             )
+            mock_empty_contact_lists(http_mocker)
 
             output = read_streams(ConfigBuilder().build(), "contacts")
 
@@ -218,6 +219,7 @@ class TestTypedValues:
                 FreshdeskRequestBuilder.contacts().build(),
                 FreshdeskResponseBuilder.records([a_record("contacts", id=1, custom_fields={"cf_seats": "3"})]).build(),
             )
+            mock_empty_contact_lists(http_mocker)
             http_mocker.get(FreshdeskRequestBuilder.companies().build(), FreshdeskResponseBuilder.of("companies").build())
 
             discovered = [discover(source, config), discover(source, config)]
@@ -292,6 +294,7 @@ class TestFallback:
                 FreshdeskRequestBuilder.contacts().build(),
                 FreshdeskResponseBuilder.records([a_record("contacts", id=1, custom_fields={"cf_seats": "42"})]).build(),
             )
+            mock_empty_contact_lists(http_mocker)
 
             output = read_streams(ConfigBuilder().build(), "contacts")
 

@@ -23,7 +23,7 @@ from airbyte_cdk.test.mock_http import HttpMocker
 
 from config_builder import API_KEY, ConfigBuilder
 from request_builder import FreshdeskRequestBuilder
-from response_builder import FreshdeskResponseBuilder, a_record, fixture, ids
+from response_builder import FreshdeskResponseBuilder, a_record, fixture, ids, mock_empty_contact_lists
 from source_runner import catalog, run_and_capture, run_entrypoint, state
 
 from source_freshdesk.run import SourceFreshdesk, create_source
@@ -136,6 +136,7 @@ class TestCommandLine:
                     [a_record("contacts", id=9, updated_at="2025-05-02T00:00:00Z")]
                 ).build(),
             )
+            mock_empty_contact_lists(http_mocker, "2025-05-01T00:00:00Z")
 
             messages = run_entrypoint(args, capsys)
 
@@ -171,6 +172,7 @@ class TestCommandLine:
                     [a_record("contacts", id=9, updated_at="2025-05-02T00:00:00Z")]
                 ).build(),
             )
+            mock_empty_contact_lists(http_mocker, "2025-05-01T00:00:00Z")
 
             messages = run_entrypoint(args, capsys)
 

@@ -11,7 +11,14 @@ from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
 from config_builder import API_KEY, ConfigBuilder
 from request_builder import FreshdeskRequestBuilder
-from response_builder import FreshdeskResponseBuilder, a_record, error_response, fixture, rate_limited
+from response_builder import (
+    FreshdeskResponseBuilder,
+    a_record,
+    error_response,
+    fixture,
+    mock_empty_contact_lists,
+    rate_limited,
+)
 from source_runner import (
     all_output_text,
     error_messages,
@@ -226,6 +233,7 @@ class TestTransientErrors:
                 page_2.build(),
                 [error_response(503), FreshdeskResponseBuilder.records([a_record("contacts", id=2)]).build()],
             )
+            mock_empty_contact_lists(http_mocker)
 
             output = read_streams(ConfigBuilder().build(), "contacts")
 

@@ -594,7 +594,7 @@ def _last(updated_at: str) -> Record:
 
 
 class TestFreshdeskListPages:
-    """FreshdeskListPages as the tickets stream configures it (`siblings: [deleted, spam]`, `cursor_field:
+    """FreshdeskListPages as the tickets stream configures it (`siblings: [deleted, spam]`, `sorted_by:
     updated_at`, `page_cap: 300`), one page at a time. The token is {"list", "page", "since"}: list None is
     the default list, since None the window's start. The first page has no token."""
 
@@ -603,7 +603,7 @@ class TestFreshdeskListPages:
 
     @staticmethod
     def _strategy(**options: Any) -> FreshdeskListPages:
-        settings: Dict[str, Any] = {"siblings": ["deleted", "spam"], "cursor_field": "updated_at", "page_cap": 300}
+        settings: Dict[str, Any] = {"siblings": ["deleted", "spam"], "sorted_by": "updated_at", "page_cap": 300}
         settings.update(options)
         return FreshdeskListPages(config={}, parameters={"name": _STREAM}, page_size=100, **settings)
 

@@ -562,6 +562,21 @@ class Dataset:
         with self.lock:
             return [state.id for state in self._tickets if state.spam and not state.deleted]
 
+    @property
+    def deleted_contact_ids(self) -> list[int]:
+        with self.lock:
+            return sorted(contact_id for contact_id, state in self._contact_state.items() if state == "deleted")
+
+    @property
+    def blocked_contact_ids(self) -> list[int]:
+        with self.lock:
+            return sorted(contact_id for contact_id, state in self._contact_state.items() if state == "blocked")
+
+    def contact(self, contact_id: int) -> dict[str, Any]:
+        """A copy of a contact as stored (without the list's ``deleted`` flag)."""
+        with self.lock:
+            return loads(dumps(self._contacts_by_id[contact_id]))
+
     def conversations(self, ticket_id: int) -> list[dict[str, Any]] | None:
         """A ticket's conversations, oldest first; None (the API's 404) if unknown or deleted."""
         with self.lock:
@@ -618,11 +633,15 @@ class Dataset:
         """Contacts of a list call, sorted by name then id (Freshdesk does not sort by updated_at).
 
         ``state`` None lists contacts neither deleted nor blocked; "deleted"/"blocked" list those;
-        "verified"/"unverified" split the default list on ``active``.
+        "verified"/"unverified" split the default list on ``active``. Deleted contacts carry
+        ``"deleted": true``, Freshdesk's documented flag; Freshdesk documents no flag for blocked
+        contacts, so they carry none.
         """
 
         def compute() -> list[dict[str, Any]]:
-            if state in ("deleted", "blocked"):
+            if state == "deleted":
+                rows = [{**row, "deleted": True} for row in self.contacts if self._contact_state.get(row["id"]) == state]
+            elif state == "blocked":
                 rows = [row for row in self.contacts if self._contact_state.get(row["id"]) == state]
             else:
                 rows = [row for row in self.contacts if row["id"] not in self._contact_state]
@@ -772,6 +791,16 @@ class Dataset:
             for row in rows:
                 row["updated_at"] = fmt(self._now)
                 self._contact_state[row["id"]] = "deleted"
+            self._changed()
+            return [row["id"] for row in rows]
+
+    def block_contacts(self, ids: Iterable[int]) -> list[int]:
+        """Block contacts (listed only with state=blocked); bumps ``updated_at``."""
+        with self.lock:
+            rows = [self._contacts_by_id[contact_id] for contact_id in ids]
+            for row in rows:
+                row["updated_at"] = fmt(self._now)
+                self._contact_state[row["id"]] = "blocked"
             self._changed()
             return [row["id"] for row in rows]
 
