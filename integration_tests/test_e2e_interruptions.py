@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Tuple
 import pytest
 from isodate import parse_duration
 
-from integration_tests.conftest import SECRET_KEY, assert_no_secret, catalog_for, connector
+from integration_tests.conftest import SECRET_KEY, assert_no_secret, catalog_for, connector, expected_ids
 from integration_tests.emulator import Emulator, Sizes
 from integration_tests.harness import Run, stream_connector
 from integration_tests.test_e2e_faults import START_DATE, ticket_cursor
@@ -64,7 +64,7 @@ def interrupted() -> Dict[str, Any]:
             assert_no_secret(first)
             second = connector("read", config, catalog, state=first.state_messages_for_next_sync(), env=env)
             runs[stream] = {"first": first, "second": second}
-        expected = {stream: sorted(r["id"] for r in emu.data.expected(stream, START_DATE)) for stream in STREAMS}
+        expected = {stream: expected_ids(emu, stream, START_DATE) for stream in STREAMS}
         return {"clean": clean, "runs": runs, "expected": expected}
     finally:
         emu.stop()

@@ -14,7 +14,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from integration_tests.conftest import SECRET_KEY, catalog_for
+from integration_tests.conftest import SECRET_KEY, catalog_for, expected_ids
 from integration_tests.emulator import Emulator, Faults, Sizes
 from integration_tests.harness import Run, stream_connector
 
@@ -56,7 +56,7 @@ def runs() -> Dict[str, Any]:
         emu.log.clear()
         results["read with retries"] = stream_connector("read", emu.config(), catalog, env=emu.env(), extra_args=debug)
         results["retried"] = [(e.path, e.status) for e in emu.log.entries if e.status != 200]
-        results["expected contacts"] = len(emu.data.expected("contacts"))
+        results["expected contacts"] = len(expected_ids(emu, "contacts"))  # with the deleted and blocked lists
         emu.faults.script(r"^/api/v2/contacts$", kind="html")
         results["read malformed"] = stream_connector("read", emu.config(), catalog, env=emu.env(), extra_args=debug)
         pasted = emu.config(domain=f"https://{SECRET_KEY}:X@localhost:{emu.port}/a/tickets")
