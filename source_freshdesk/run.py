@@ -265,22 +265,19 @@ def tickets_history_start(config: Mapping[str, Any]) -> Optional[str]:
     since = config.get("start_date") or "2010-01-01T00:00:00Z"
     oldest: List[str] = []
     try:
-        for name in TICKET_LISTS:
-            params = {"order_by": "updated_at", "order_type": "asc", "per_page": 1, "updated_since": since}
-            if name:
-                params["filter"] = name
-            response = requests.get(
-                f"https://{config['domain']}/api/v2/tickets",
-                params=params,
-                auth=(str(config["api_key"]), "X"),
-                timeout=(10, 30),
-            )
-            if response.status_code != 200:
-                return None
-            records = response.json()
-            if not isinstance(records, list):
-                return None
-            oldest += [str(record["updated_at"]) for record in records[:1] if isinstance(record, dict) and record.get("updated_at")]
+        with requests.Session() as session:  # one connection for the three calls
+            session.auth = (str(config["api_key"]), "X")
+            for name in TICKET_LISTS:
+                params = {"order_by": "updated_at", "order_type": "asc", "per_page": 1, "updated_since": since}
+                if name:
+                    params["filter"] = name
+                response = session.get(f"https://{config['domain']}/api/v2/tickets", params=params, timeout=(10, 30))
+                if response.status_code != 200:
+                    return None
+                records = response.json()
+                if not isinstance(records, list):
+                    return None
+                oldest += [str(record["updated_at"]) for record in records[:1] if isinstance(record, dict) and record.get("updated_at")]
     except (requests.RequestException, ValueError, KeyError):
         return None
     start = min(oldest) if oldest else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, AirbyteStateMessage, Level, SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, discover, read
+from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.test.models.scenario import ExpectedOutcome
 from airbyte_cdk.test.state_builder import StateBuilder
 
@@ -107,3 +109,13 @@ def run_and_capture(args: List[str], capsys: Any) -> str:
     run(args)
     printed = capsys.readouterr()
     return printed.out + printed.err
+
+
+def queries_sent(http_mocker: HttpMocker, path: str) -> List[Dict[str, str]]:
+    """The query of each request to `path` (e.g. "/api/v2/tickets"), in the order sent. HttpMocker checks
+    each request's exact query but not the order; the requests-mock Mocker it wraps keeps the history."""
+    return [
+        {name: values[0] for name, values in parse_qs(urlsplit(request.url).query).items()}
+        for request in http_mocker._mocker.request_history
+        if urlsplit(request.url).path == path
+    ]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict
 from unittest import TestCase
-from urllib.parse import parse_qs, urlsplit
 
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from config_builder import ConfigBuilder
 from request_builder import DEFAULT_START, FreshdeskRequestBuilder
 from response_builder import FreshdeskResponseBuilder, a_record, error_response, fixture, ids, mock_empty_contact_lists
-from source_runner import error_messages, final_state, read_streams, record_ids, state, stream_statuses
+from source_runner import error_messages, final_state, queries_sent, read_streams, record_ids, state, stream_statuses
 
 
 def _contact(contact_id: int, updated_at: str) -> Dict[str, Any]:
@@ -22,16 +21,6 @@ def _page(updated_since: str = DEFAULT_START, contact_list: str = "default", pag
     """Page `page` of one contacts list; page 1 carries no `page` parameter."""
     request = FreshdeskRequestBuilder.contacts(updated_since, contact_list)
     return request.with_page(page) if page > 1 else request
-
-
-def _contacts_requests_sent(http_mocker: HttpMocker) -> List[Dict[str, str]]:
-    """The query of each contacts-list request, in the order sent. HttpMocker checks each request's exact
-    query but not the order; the requests-mock Mocker it wraps keeps the history."""
-    return [
-        {name: values[0] for name, values in parse_qs(urlsplit(request.url).query).items()}
-        for request in http_mocker._mocker.request_history
-        if urlsplit(request.url).path == "/api/v2/contacts"
-    ]
 
 
 def _company(company_id: int, updated_at: str) -> Dict[str, Any]:
@@ -59,7 +48,7 @@ class TestContacts(TestCase):
 
         output = read_streams(ConfigBuilder().build(), "contacts")
 
-        assert _contacts_requests_sent(http_mocker) == [
+        assert queries_sent(http_mocker, "/api/v2/contacts") == [
             _page().query,
             _page(contact_list="deleted").query,
             _page(contact_list="blocked").query,
@@ -117,7 +106,7 @@ class TestContacts(TestCase):
 
         output = read_streams(ConfigBuilder().build(), "contacts")
 
-        assert _contacts_requests_sent(http_mocker) == [
+        assert queries_sent(http_mocker, "/api/v2/contacts") == [
             _page().query,
             _page(page=2).query,
             _page(contact_list="deleted").query,
@@ -208,7 +197,7 @@ class TestContacts(TestCase):
             expect_failure=True,
         )
 
-        assert len(_contacts_requests_sent(http_mocker)) == 2
+        assert len(queries_sent(http_mocker, "/api/v2/contacts")) == 2
         assert record_ids(output) == [1]
         assert final_state(output, "contacts") == {"updated_at": "2025-03-01T00:00:00Z"}
         assert stream_statuses(output, "contacts")[-1] == "INCOMPLETE"

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Optional
 from unittest import TestCase
 from unittest.mock import patch
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -22,7 +21,7 @@ from dates import NOW, day, days_ago, iso, month_start
 from request_builder import DEFAULT_START, FreshdeskRequestBuilder
 from response_builder import FreshdeskResponseBuilder, a_record, error_response, fixture
 from source_freshdesk.components import FreshdeskListPages
-from source_runner import error_messages, final_state, read_streams, record_ids, state, stream_statuses
+from source_runner import error_messages, final_state, queries_sent, read_streams, record_ids, state, stream_statuses
 
 _STREAM = "tickets"
 _LISTS = ("default", "deleted", "spam")
@@ -64,16 +63,6 @@ def _mock_empty_lists(http_mocker: HttpMocker, updated_since: str, lists=_LISTS[
 def _each_list_once(updated_since: str) -> List[Dict[str, str]]:
     """The queries of one window without a next page: the default list, then deleted, then spam."""
     return [_page(updated_since, ticket_list).query for ticket_list in _LISTS]
-
-
-def _tickets_requests_sent(http_mocker: HttpMocker) -> List[Dict[str, str]]:
-    """The query of each tickets-list request, in the order sent. HttpMocker checks each request's exact
-    query but not the order; the requests-mock Mocker it wraps keeps the history."""
-    return [
-        {name: values[0] for name, values in parse_qs(urlsplit(request.url).query).items()}
-        for request in http_mocker._mocker.request_history
-        if urlsplit(request.url).path == "/api/v2/tickets"
-    ]
 
 
 def _sent_in_window(sent: List[Dict[str, str]], window_start: str) -> List[Dict[str, str]]:
@@ -135,7 +124,7 @@ class TestTicketsFirstSync(TestCase):
 
         output = read_streams(ConfigBuilder().with_start_date(start).build(), _STREAM)
 
-        assert _tickets_requests_sent(http_mocker) == _each_list_once(updated_since)
+        assert queries_sent(http_mocker, "/api/v2/tickets") == _each_list_once(updated_since)
         assert record_ids(output) == [385660, 385661]
         assert final_state(output, _STREAM) == {"updated_at": updated}
         assert error_messages(output) == []
@@ -194,7 +183,7 @@ class TestTicketsFirstSync(TestCase):
             _STREAM,
         )
 
-        assert _tickets_requests_sent(http_mocker) == _each_list_once(tickets_start)
+        assert queries_sent(http_mocker, "/api/v2/tickets") == _each_list_once(tickets_start)
         assert record_ids(output) == [1]
         assert final_state(output, _STREAM) == {"updated_at": tickets_start}
 
@@ -218,7 +207,7 @@ class TestTicketsFirstSync(TestCase):
 
         output = read_streams(ConfigBuilder().with_start_date(start).build(), _STREAM)
 
-        assert _tickets_requests_sent(http_mocker) == [
+        assert queries_sent(http_mocker, "/api/v2/tickets") == [
             _page(start).query,
             _page(start, page=2).query,
             _page(start, page=3).query,
@@ -249,7 +238,7 @@ class TestTicketsFirstSync(TestCase):
 
         output = read_streams(ConfigBuilder().with_start_date(start).build(), _STREAM)
 
-        assert _tickets_requests_sent(http_mocker) == [
+        assert queries_sent(http_mocker, "/api/v2/tickets") == [
             _page(start).query,
             _page(start, "deleted").query,
             _page(start, "deleted", page=2).query,
@@ -302,7 +291,7 @@ class TestTicketsMonthlyWindows(TestCase):
 
         output = read_streams(ConfigBuilder().with_start_date(day(windows[0])).build(), _STREAM)
 
-        sent = _tickets_requests_sent(http_mocker)
+        sent = queries_sent(http_mocker, "/api/v2/tickets")
         assert len(sent) == 9
         for window_start in windows:
             assert _sent_in_window(sent, iso(window_start)) == _each_list_once(iso(window_start))
@@ -331,7 +320,7 @@ class TestTicketsMonthlyWindows(TestCase):
 
         output = read_streams(ConfigBuilder().with_start_date(day(last_month)).build(), _STREAM)
 
-        sent = _tickets_requests_sent(http_mocker)
+        sent = queries_sent(http_mocker, "/api/v2/tickets")
         assert _sent_in_window(sent, iso(last_month)) == _each_list_once(iso(last_month))
         assert _sent_in_window(sent, iso(this_month)) == _each_list_once(iso(this_month))
         assert len(sent) == 6
@@ -363,7 +352,7 @@ class TestTicketsIncremental(TestCase):
             stream_state=state(_STREAM, {"updated_at": cursor}),
         )
 
-        assert _tickets_requests_sent(http_mocker) == _each_list_once(cursor)
+        assert queries_sent(http_mocker, "/api/v2/tickets") == _each_list_once(cursor)
         assert record_ids(output) == [7]
         assert final_state(output, _STREAM) == {"updated_at": iso(days_ago(2))}
 
@@ -388,7 +377,7 @@ class TestTicketsIncremental(TestCase):
             stream_state=state(_STREAM, _per_list_state(default=default, deleted=deleted, spam=spam)),
         )
 
-        assert _tickets_requests_sent(http_mocker) == _each_list_once(deleted)
+        assert queries_sent(http_mocker, "/api/v2/tickets") == _each_list_once(deleted)
         assert record_ids(output) == [5, 6, 8]
         assert final_state(output, _STREAM) == {"updated_at": iso(days_ago(1))}
 
@@ -409,7 +398,7 @@ class TestTicketsIncremental(TestCase):
             stream_state=state(_STREAM, _per_list_state(default=iso(days_ago(3)), deleted=iso(days_ago(4)))),
         )
 
-        assert _tickets_requests_sent(http_mocker) == _each_list_once(updated_since)
+        assert queries_sent(http_mocker, "/api/v2/tickets") == _each_list_once(updated_since)
         assert record_ids(output) == [9]
         assert final_state(output, _STREAM) == {"updated_at": iso(days_ago(15))}
 
@@ -425,7 +414,7 @@ class TestTicketsIncremental(TestCase):
             stream_state=state(_STREAM, {"updated_at": "2023-01-01T00:00:00Z"}),
         )
 
-        assert _tickets_requests_sent(http_mocker) == _each_list_once(start)
+        assert queries_sent(http_mocker, "/api/v2/tickets") == _each_list_once(start)
         assert record_ids(output) == [8]
 
 
@@ -464,7 +453,7 @@ class TestTicketsThreeHundredPageCap(TestCase):
 
         output = read_streams(ConfigBuilder().with_start_date(start).build(), _STREAM)
 
-        assert _tickets_requests_sent(http_mocker) == (
+        assert queries_sent(http_mocker, "/api/v2/tickets") == (
             [_page(start, page=number).query for number in range(1, _PAGE_CAP + 1)]
             + [restart.query, _page(start, "deleted").query, _page(start, "spam").query]
         )
@@ -499,7 +488,7 @@ class TestTicketsThreeHundredPageCap(TestCase):
         with _page_cap(2):
             output = read_streams(ConfigBuilder().with_start_date(start).build(), _STREAM)
 
-        assert _tickets_requests_sent(http_mocker) == [
+        assert queries_sent(http_mocker, "/api/v2/tickets") == [
             _page(start).query,
             _page(start, "deleted").query,
             _page(start, "deleted", page=2).query,
@@ -537,7 +526,7 @@ class TestTicketsThreeHundredPageCap(TestCase):
                 expect_failure=True,
             )
 
-        assert _tickets_requests_sent(http_mocker) == [
+        assert queries_sent(http_mocker, "/api/v2/tickets") == [
             _page(updated_since, page=number).query for updated_since in (cursor, stuck) for number in (1, 2)
         ]
         assert record_ids(output) == list(range(1, 101)) * 4
@@ -569,7 +558,7 @@ class TestTicketsThreeHundredPageCap(TestCase):
         )
 
         http_mocker.assert_number_of_calls(page_2, 1)  # not retried, not restarted
-        assert _tickets_requests_sent(http_mocker) == [_page(cursor).query, _page(cursor, page=2).query]
+        assert queries_sent(http_mocker, "/api/v2/tickets") == [_page(cursor).query, _page(cursor, page=2).query]
         assert record_ids(output) == list(range(1, 101))
         assert output.errors[0].trace.error.message == (
             "Freshdesk refused the request for stream 'tickets' (https://acme.freshdesk.com/api/v2/tickets): "

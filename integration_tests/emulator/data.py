@@ -786,21 +786,18 @@ class Dataset:
 
     def delete_contacts(self, ids: Iterable[int]) -> list[int]:
         """Soft-delete contacts (listed only with state=deleted); bumps ``updated_at``."""
-        with self.lock:
-            rows = [self._contacts_by_id[contact_id] for contact_id in ids]
-            for row in rows:
-                row["updated_at"] = fmt(self._now)
-                self._contact_state[row["id"]] = "deleted"
-            self._changed()
-            return [row["id"] for row in rows]
+        return self._move_contacts(ids, "deleted")
 
     def block_contacts(self, ids: Iterable[int]) -> list[int]:
         """Block contacts (listed only with state=blocked); bumps ``updated_at``."""
+        return self._move_contacts(ids, "blocked")
+
+    def _move_contacts(self, ids: Iterable[int], state: str) -> list[int]:
         with self.lock:
             rows = [self._contacts_by_id[contact_id] for contact_id in ids]
             for row in rows:
                 row["updated_at"] = fmt(self._now)
-                self._contact_state[row["id"]] = "blocked"
+                self._contact_state[row["id"]] = state
             self._changed()
             return [row["id"] for row in rows]
 
