@@ -11,23 +11,28 @@ import copy
 import logging
 import ssl
 import threading
+import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Generator, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
+from datetime import timezone
+from typing import Any, Callable, Dict, Generator, Iterable, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
 
 import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.token import BasicHttpAuthenticator
 from airbyte_cdk.sources.declarative.decoders import JsonDecoder
+from airbyte_cdk.sources.declarative.incremental import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
+from airbyte_cdk.sources.declarative.partition_routers import SubstreamPartitionRouter
 from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
 from airbyte_cdk.sources.declarative.schema import SchemaLoader
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.types import Record
+from airbyte_cdk.sources.types import Record, StreamSlice, StreamState
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets
+from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse
 
 LOGGER = logging.getLogger("airbyte")
 
@@ -365,6 +370,78 @@ class FreshdeskPerListStateMigration(StateMigration):
         if set(self.lists) - set(cursors):
             return {}
         return {self.cursor_field: min(cursors[name] for name in self.lists)}
+
+
+class FreshdeskTicketCheckpoints(SubstreamPartitionRouter):
+    """The tickets parent of conversations, checkpointed at each ticket instead of each monthly window.
+
+    Conversations resume from their parent's state, and the CDK's parent state only moves when a whole
+    tickets window is read: a month of an account's tickets, one conversations call each. This router
+    wraps the SubstreamPartitionRouter that `router` declares and reports, as the parent state, the
+    `updated_at` of the last ticket it handed out (`extra_fields` carries it). That is a safe place to
+    resume from: the parent reads one list, sorted by `updated_at` ascending, one window after the
+    other, and the conversations cursor only keeps a ticket's parent state once the conversations of
+    that ticket and of every ticket before it are read. Resuming there re-reads the tickets of that
+    second, never skips one.
+
+    The CDK's cursor for such a stream also emits its state at most once every ten minutes;
+    `checkpoint_seconds` shortens that for this stream only (see `_throttle_state_message` below).
+
+    Keeps the last ticket's `updated_at` on the instance, unlike the other components: one router
+    serves one stream, and its slices are generated, and its state read, in one thread.
+    """
+
+    router: SubstreamPartitionRouter
+    checkpoint_seconds: int
+
+    def __init__(
+        self, router: SubstreamPartitionRouter, config: Mapping[str, Any], parameters: Mapping[str, Any], checkpoint_seconds: int = 60
+    ) -> None:
+        super().__init__(parent_stream_configs=router.parent_stream_configs, config=config, parameters=parameters)
+        self.router = router
+        self.checkpoint_seconds = int(checkpoint_seconds)
+        self._last_handed_out: Optional[str] = None
+
+    def stream_slices(self) -> Iterable[StreamSlice]:
+        for stream_slice in super().stream_slices():
+            updated_at = stream_slice.extra_fields.get("updated_at")
+            if updated_at:
+                self._last_handed_out = str(updated_at)
+            yield stream_slice
+
+    def get_stream_state(self) -> Optional[Mapping[str, StreamState]]:
+        parent_state = super().get_stream_state()
+        if not parent_state or not self._last_handed_out:
+            return parent_state
+        (parent_name,) = parent_state
+        cursor_field = self.parent_stream_configs[0].stream.cursor.cursor_field.cursor_field_key
+        checkpoint = ab_datetime_parse(self._last_handed_out)
+        window_state = parent_state[parent_name].get(cursor_field)
+        if window_state and ab_datetime_parse(window_state) >= checkpoint:
+            return parent_state
+        return {parent_name: {**parent_state[parent_name], cursor_field: checkpoint.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}
+
+
+_clock: Callable[[], float] = time.monotonic
+_CDK_THROTTLE_STATE_MESSAGE = getattr(ConcurrentPerPartitionCursor, "_throttle_state_message", None)
+
+
+def _throttle_state_message(cursor: ConcurrentPerPartitionCursor) -> Optional[float]:
+    """The CDK's ten-minute throttle, or `checkpoint_seconds` for a stream routed by FreshdeskTicketCheckpoints.
+
+    Replaces a private method of the CDK's cursor, the one place that decides how often a stream with
+    a parent emits its state. A CDK that renames it keeps its own throttle; the unit tests of the
+    conversations' cadence then fail.
+    """
+    router = getattr(cursor, "_partition_router", None)
+    if isinstance(router, FreshdeskTicketCheckpoints):
+        now = _clock()
+        return now if now - cursor._last_emission_time >= router.checkpoint_seconds else None
+    return _CDK_THROTTLE_STATE_MESSAGE(cursor)  # type: ignore[misc]
+
+
+if _CDK_THROTTLE_STATE_MESSAGE is not None:
+    ConcurrentPerPartitionCursor._throttle_state_message = _throttle_state_message  # type: ignore[method-assign]
 
 
 # Freshdesk's field types, without the `custom_` prefix (which contact and company fields of some accounts

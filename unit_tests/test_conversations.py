@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Dict
+from typing import Any, Dict, List
 from unittest import TestCase
+from unittest.mock import patch
 
 from airbyte_cdk.models import Level
 from airbyte_cdk.test.mock_http import HttpMocker
@@ -228,3 +229,80 @@ class TestConversations(TestCase):
         assert record_ids(output, _STREAM) == [11]
         http_mocker.assert_number_of_calls(with_includes, 1)
         http_mocker.assert_number_of_calls(without_includes, 1)
+
+
+def _parent_checkpoints(output) -> List[str]:
+    """The parent tickets `updated_at` of each conversations STATE message, in the order emitted."""
+    return [
+        message.state.stream.stream_state.parent_state["tickets"]["updated_at"]
+        for message in output.state_messages
+        if message.state.stream.stream_descriptor.name == _STREAM
+    ]
+
+
+class TestConversationsCheckpoints(TestCase):
+    """Contract: the conversations state moves with each ticket whose conversations are read, not with each
+    monthly window of the parent list, and is emitted at most once a minute (the CDK's own cadence for a
+    stream with a parent is once every ten minutes), plus once at the end. One worker, so the tickets'
+    conversations are read in the order the parent lists them; the clock is the components' `_clock`.
+    """
+
+    def _mock_three_tickets(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(
+            FreshdeskRequestBuilder.ticket_ids(_START).build(),
+            FreshdeskResponseBuilder.records([_ticket(1, _at(9)), _ticket(2, _at(8)), _ticket(3, _at(7))]).build(),
+        )
+        for ticket_id in (1, 2, 3):
+            http_mocker.get(
+                FreshdeskRequestBuilder.conversations(ticket_id).build(),
+                FreshdeskResponseBuilder.records([_conversation(ticket_id * 10, ticket_id, _at(7))]).build(),
+            )
+
+    @HttpMocker()
+    def test_given_a_minute_between_tickets_when_read_then_a_state_is_emitted_after_each_ticket(self, http_mocker):
+        self._mock_three_tickets(http_mocker)
+
+        with patch("source_freshdesk.components._clock", side_effect=[1000.0, 1060.0, 1120.0]):
+            output = read_streams(ConfigBuilder().with_start_date(_START_DAY).with_field("num_workers", 1).build(), _STREAM)
+
+        assert record_ids(output) == [10, 20, 30]
+        assert _parent_checkpoints(output) == [_at(9), _at(8), _at(7), _at(7)]
+
+    @HttpMocker()
+    def test_given_less_than_a_minute_since_the_last_state_when_a_ticket_is_read_then_no_state_is_emitted(
+        self, http_mocker
+    ):
+        self._mock_three_tickets(http_mocker)
+
+        with patch("source_freshdesk.components._clock", side_effect=[1000.0, 1059.0, 1060.0]):
+            output = read_streams(ConfigBuilder().with_start_date(_START_DAY).with_field("num_workers", 1).build(), _STREAM)
+
+        assert record_ids(output) == [10, 20, 30]
+        assert _parent_checkpoints(output) == [_at(9), _at(7), _at(7)]
+
+    @HttpMocker()
+    def test_given_a_checkpoint_inside_a_window_when_read_from_it_then_the_parent_list_resumes_at_that_ticket(
+        self, http_mocker
+    ):
+        # The state a sync killed after ticket 2 left: ticket 2 is inside the parent's window, not at its end.
+        killed = {"use_global_cursor": True, "state": {}, "lookback_window": 0, "parent_state": {"tickets": {"updated_at": _at(8)}}}
+        http_mocker.get(
+            FreshdeskRequestBuilder.ticket_ids(updated_since=_at(8)).build(),
+            FreshdeskResponseBuilder.records([_ticket(2, _at(8)), _ticket(3, _at(7))]).build(),
+        )
+        for ticket_id in (2, 3):
+            http_mocker.get(
+                FreshdeskRequestBuilder.conversations(ticket_id).build(),
+                FreshdeskResponseBuilder.records([_conversation(ticket_id * 10, ticket_id, _at(7))]).build(),
+            )
+
+        with patch("source_freshdesk.components._clock", side_effect=[1000.0, 1000.0]):
+            output = read_streams(
+                ConfigBuilder().with_start_date(_START_DAY).with_field("num_workers", 1).build(),
+                _STREAM,
+                stream_state=state(_STREAM, killed),
+            )
+
+        # Ticket 2 shares the checkpoint's second, so its conversations come out again: none is skipped.
+        assert record_ids(output) == [20, 30]
+        assert _parent_checkpoints(output) == [_at(8), _at(7)]
