@@ -124,6 +124,9 @@ def checkpoints() -> Dict[str, Any]:
             run = connector("read", emu.config(start_date=START_DATE), catalog_for(emu, ["conversations"]), env=emu.env())
             assert run.returncode == 0, run.stderr[-3000:]
             runs[f"conversations_{tickets}"] = run
+            runs[f"tickets_{tickets}"] = {
+                t["id"]: (t["updated_at"], bool(emu.data.conversations(t["id"]))) for t in emu.data.expected("tickets", START_DATE)
+            }
         finally:
             emu.stop()
     return runs
@@ -151,7 +154,8 @@ class TestCheckpoints:
     """Contract: tickets checkpoint as they go: every monthly window, once read, moves the state to its
     newest ticket, so a restart redoes at most the windows in flight. No tickets STATE passes a ticket
     not yet emitted (a kill right after it would lose that ticket). The conversations state holds one
-    cursor and its parent's state, whatever the number of tickets.
+    cursor and its parent's state, whatever the number of tickets; the parent's state moves with each
+    ticket, and never past a ticket whose conversations are not out yet.
     """
 
     def test_given_3000_tickets_over_months_when_read_by_one_worker_then_each_window_checkpoints_its_newest_ticket(
@@ -191,3 +195,26 @@ class TestCheckpoints:
         assert large[-1] == small[-1]
         assert max(len(json.dumps(s)) for s in large) == max(len(json.dumps(s)) for s in small)
         assert max(len(json.dumps(s)) for s in large) < 1024
+
+    def test_given_1000_tickets_when_each_conversations_checkpoint_is_emitted_then_no_older_ticket_is_still_unread(
+        self, checkpoints
+    ):
+        run: Run = checkpoints["conversations_1000"]
+        read, unread, parent_checkpoints = set(), [], []
+        for message in run.messages:
+            if message["type"] == "RECORD":
+                read.add(message["record"]["data"]["ticket_id"])
+            elif message["type"] == "STATE" and message["state"]["stream"]["stream_descriptor"]["name"] == "conversations":
+                checkpoint = message["state"]["stream"]["stream_state"]["parent_state"]["tickets"]["updated_at"]
+                parent_checkpoints.append(checkpoint)
+                unread += [
+                    ticket_id
+                    for ticket_id, (updated_at, has_conversations) in checkpoints["tickets_1000"].items()
+                    if has_conversations and updated_at < checkpoint and ticket_id not in read
+                ]
+        assert unread == []
+        # The first checkpoint comes as soon as the first tickets' conversations are read, long before the
+        # last ticket (the sync takes less than the minute between two checkpoints).
+        newest = max(updated_at for updated_at, _ in checkpoints["tickets_1000"].values())
+        assert parent_checkpoints[0] < newest
+        assert parent_checkpoints[-1] == newest

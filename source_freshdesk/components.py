@@ -427,7 +427,8 @@ _CDK_THROTTLE_STATE_MESSAGE = getattr(ConcurrentPerPartitionCursor, "_throttle_s
 
 
 def _throttle_state_message(cursor: ConcurrentPerPartitionCursor) -> Optional[float]:
-    """The CDK's ten-minute throttle, or `checkpoint_seconds` for a stream routed by FreshdeskTicketCheckpoints.
+    """The CDK's ten-minute throttle, or `checkpoint_seconds` for a stream routed by FreshdeskTicketCheckpoints,
+    counted from the last state actually emitted.
 
     Replaces a private method of the CDK's cursor, the one place that decides how often a stream with
     a parent emits its state. A CDK that renames it keeps its own throttle; the unit tests of the
@@ -435,6 +436,8 @@ def _throttle_state_message(cursor: ConcurrentPerPartitionCursor) -> Optional[fl
     """
     router = getattr(cursor, "_partition_router", None)
     if isinstance(router, FreshdeskTicketCheckpoints):
+        if not cursor._parent_state:
+            return None  # nothing to save yet: the CDK would still count this as the minute's state
         now = _clock()
         return now if now - cursor._last_emission_time >= router.checkpoint_seconds else None
     return _CDK_THROTTLE_STATE_MESSAGE(cursor)  # type: ignore[misc]
