@@ -12,15 +12,18 @@ import re
 import threading
 from collections import Counter, defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import pytest
 
 from integration_tests.conftest import SECRET_KEY, catalog_for, connector, expected_ids, today_midnight
 from integration_tests.emulator import Emulator, Faults, RateLimits, Sizes
+from integration_tests.emulator.api import STREAM_ROUTES
 from integration_tests.emulator.faults import FaultAction, FaultInjector
+from integration_tests.emulator.log import endpoint_template
 from integration_tests.harness import Run
 from integration_tests.test_e2e_full_sync import ALL_STREAMS, primary_key
+from source_freshdesk.run import SourceFreshdesk
 
 # Before every record of the emulated accounts (their history starts two years before 2025-07-01):
 # every record is still expected, and a tickets stream read in time windows has few empty ones.
@@ -44,6 +47,25 @@ def predicted_statuses(faults: Faults, answered: int) -> Counter:
         action = injector.decide("/api/v2/any")
         statuses[200 if action is None else 0 if action.kind == "drop" else action.status] += 1
     return statuses
+
+
+def cached_endpoints() -> Set[str]:
+    """The endpoints (as the emulator's log names them) whose 200 answers the connector keeps and reuses.
+
+    The CDK caches the requests of every stream that is another stream's parent, unless its requester says
+    `use_cache: false`, in a cache its readers share. A parent is read once as a stream and again in each
+    child chain (discussion_topics, and as discussion_comments' parent), and those reads can ask for the
+    same URL at the same moment.
+    """
+    manifest = SourceFreshdesk(config={"api_key": "key", "domain": "example.freshdesk.com"}).resolved_manifest
+    cached = set()
+    for stream in manifest["streams"]:
+        routers = stream.get("retriever", {}).get("partition_router") or []
+        for router in routers if isinstance(routers, list) else [routers]:
+            for parent in router.get("parent_stream_configs") or []:
+                if parent["stream"]["retriever"]["requester"].get("use_cache") is not False:
+                    cached.add(STREAM_ROUTES[parent["stream"]["name"]])
+    return cached
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -93,10 +115,21 @@ class TestRandomFaults:
         assert sorted(counts) == expected_ids(faulty_sync["emu"], stream, START_DATE)
 
     def test_given_faults_when_full_sync_then_each_faulted_request_is_retried_until_answered(self, faulty_sync):
+        # Statuses per URL, in the order the emulator answered them: the last one must be a 200. Except on an
+        # endpoint the connector caches (see cached_endpoints): when two of its readers ask for a URL at once,
+        # one gets a 200 and the other a fault, the retry of the second is answered by the cache with the first
+        # one's 200 and never reaches the emulator, whose last status for that URL is then the fault. The
+        # cache keeps only 200s, so there the fault must follow a 200 for the same URL.
+        cached = cached_endpoints()
         attempts: Dict[Tuple[str, Tuple], List[int]] = defaultdict(list)
         for entry in faulty_sync["entries"]:
             attempts[(entry.path, tuple(sorted(entry.query.items())))].append(entry.status)
-        assert {statuses[-1] for statuses in attempts.values()} == {200}
+        unanswered = {
+            url: statuses
+            for url, statuses in attempts.items()
+            if statuses[-1] != 200 and not (endpoint_template(url[0]) in cached and 200 in statuses)
+        }
+        assert attempts and unanswered == {}
         # The ticket activity export's files are on a storage host, which has no Freshdesk fault to draw.
         downloads = [entry.status for entry in faulty_sync["entries"] if entry.path.startswith("/exports/")]
         assert downloads == [200] * 30
