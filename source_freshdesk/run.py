@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, NoReturn, Optional
@@ -259,8 +260,10 @@ def tickets_history_start(config: Mapping[str, Any]) -> Optional[str]:
     The tickets stream reads monthly windows from start_date, or from 2010 without one, and every
     window costs a call per list even where it holds no ticket: a first sync of an account opened in
     2022 would spend some 600 calls on the empty years before. One call per list (one ticket each, the
-    oldest by updated_at) tells where to start instead. Any failure gives no answer, and the windows
-    start as the manifest says; the read then reports the failure itself.
+    oldest by updated_at) tells where to start instead. A rate limit, a server error or a dropped
+    connection is tried again (see `_get_with_retries`): giving up costs those calls. Any other failure,
+    or one that lasts, gives no answer, and the windows start as the manifest says; the read then
+    reports the failure itself.
     """
     since = config.get("start_date") or "2010-01-01T00:00:00Z"
     oldest: List[str] = []
@@ -271,18 +274,50 @@ def tickets_history_start(config: Mapping[str, Any]) -> Optional[str]:
                 params = {"order_by": "updated_at", "order_type": "asc", "per_page": 1, "updated_since": since}
                 if name:
                     params["filter"] = name
-                response = session.get(f"https://{config['domain']}/api/v2/tickets", params=params, timeout=(10, 30))
+                response = _get_with_retries(session, f"https://{config['domain']}/api/v2/tickets", params)
                 if response.status_code != 200:
-                    return None
+                    return _no_history_start(f"status {response.status_code}")
                 records = response.json()
                 if not isinstance(records, list):
-                    return None
+                    return _no_history_start("the answer is not a list of tickets")
                 oldest += [str(record["updated_at"]) for record in records[:1] if isinstance(record, dict) and record.get("updated_at")]
-    except (requests.RequestException, ValueError, KeyError):
-        return None
+    except (requests.RequestException, ValueError, KeyError) as error:
+        return _no_history_start(type(error).__name__)  # not the message: it may hold the URL
     start = min(oldest) if oldest else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     LOGGER.info(f"Reading tickets from {start}, the oldest ticket's last update (one call per tickets list).")
     return start
+
+
+RETRIED_STATUSES = (429, 500, 502, 503, 504)
+RETRY_WAITS = (2, 4, 8)  # seconds before the 2nd, 3rd and 4th attempts; a 429 waits its Retry-After instead
+_sleep = time.sleep  # every wait of the probe, so that tests can replace it
+
+
+def _get_with_retries(session: requests.Session, url: str, params: Mapping[str, Any]) -> requests.Response:
+    """`session.get`, tried up to 4 times on a 429, a 5xx or a dropped connection; other answers come back at once.
+
+    A transient failure would otherwise start the tickets at start_date or 2010 (see `tickets_history_start`).
+    A 429 waits its Retry-After seconds (5 if absent or not a number), at most 60. The 4th attempt's answer
+    or error is the caller's to handle.
+    """
+    for wait in RETRY_WAITS:
+        try:
+            response = session.get(url, params=params, timeout=(10, 30))
+        except (requests.ConnectionError, requests.Timeout):
+            _sleep(wait)
+            continue
+        if response.status_code not in RETRIED_STATUSES:
+            return response
+        if response.status_code == 429:
+            retry_after = response.headers.get("Retry-After", "").strip()
+            wait = min(int(retry_after), 60) if retry_after.isdecimal() else 5
+        _sleep(wait)
+    return session.get(url, params=params, timeout=(10, 30))
+
+
+def _no_history_start(reason: str) -> None:
+    LOGGER.warning(f"Could not find the oldest ticket ({reason}); the tickets windows start at start_date or 2010.")
+    return None
 
 
 def _fail(error: AirbyteTracedException) -> NoReturn:
