@@ -5,6 +5,9 @@
 Prints one table: scenario, records, requests, the minimum number of requests the data needs, 429s
 served, wall seconds, the floor (minimum credits / the emulated per-minute limit, for throttled
 scenarios), records per second, the connector's CPU seconds and its peak resident memory.
+`--only interrupted` runs instead a sync under Growth limits killed just before a conversations state
+is due, resumes it from its last states, and prints how many conversations calls the resumed sync
+made again.
 
 The minimum is what a connector that knows nothing in advance must request: for every list, one call
 per 100 rows (at least one), the deleted and spam tickets' and the deleted and blocked contacts' lists
