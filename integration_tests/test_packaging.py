@@ -205,7 +205,8 @@ class TestMetadataAndDocs:
                 "documentationUrl", "githubIssueLabel", "connectorSubtype", "releaseStage")
 
     @pytest.fixture(scope="class")
-    def metadata(self) -> Dict:
+    @classmethod
+    def metadata(cls) -> Dict:
         return yaml.safe_load((ROOT / "metadata.yaml").read_text())
 
     def test_given_metadata_when_checked_then_registry_required_fields_are_valid(self, metadata):

@@ -100,7 +100,8 @@ class TestOfficialPerStreamStates:
     own form."""
 
     @pytest.fixture(scope="class")
-    def resumed(self, account, catalog) -> Dict[str, Any]:
+    @classmethod
+    def resumed(cls, account, catalog) -> Dict[str, Any]:
         return sync(account, catalog, stream_messages(OFFICIAL_STATES))
 
     def test_given_official_states_when_read_then_each_stream_starts_from_the_migrated_value(self, resumed, account):
