@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
-from typing import Any, Dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from integration_tests.emulator.data import Dataset, Sizes  # noqa: E402
-from integration_tests.harness import configured_catalog, run_connector, stream_connector  # noqa: E402
+from integration_tests.harness import configured_catalog, emulator_process, read_counting_records, run_connector  # noqa: E402
 
 SEED = 7
 START_DATE = "2023-01-01T00:00:00Z"
@@ -34,30 +31,13 @@ def main() -> int:
     parser.add_argument("--budget-mb", type=float, default=300)
     args = parser.parse_args()
 
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "integration_tests.emulator", "--port", "0", "--seed", str(SEED),
-         "--tickets", str(args.tickets), "--deleted-tickets", "0", "--spam-tickets", "0"],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
-    )
-    try:
-        served: Dict[str, Any] = json.loads(emulator.stdout.readline())
+    arguments = ["--seed", str(SEED), "--tickets", str(args.tickets), "--deleted-tickets", "0", "--spam-tickets", "0"]
+    with emulator_process(*arguments) as served:
         # The API budget is lifted: this measures memory, not pacing (the emulator has no rate limit).
         config = {**served["config"], "start_date": START_DATE, "requests_per_minute": 1_000_000}
         discovered = run_connector("discover", config, env=served["env"]).one("CATALOG")["catalog"]["streams"]
         catalog = configured_catalog([s for s in discovered if s["name"] in ("tickets", "conversations")])
-
-        counted: Counter = Counter()
-
-        def count(message: Dict[str, Any]) -> bool:
-            if message["type"] == "RECORD":
-                counted[message["record"]["stream"]] += 1
-            return False
-
-        run = stream_connector("read", config, catalog, env=served["env"], kill_when=count, timeout=7200,
-                               keep=lambda message: message["type"] != "RECORD")
-    finally:
-        emulator.terminate()
-        emulator.wait()
+        run, counted = read_counting_records(config, catalog, served["env"])
 
     dataset = Dataset(SEED, Sizes(tickets=args.tickets, deleted_tickets=0, spam_tickets=0))
     expected = {stream: len(dataset.expected(stream, START_DATE)) for stream in ("tickets", "conversations")}

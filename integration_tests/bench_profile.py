@@ -11,18 +11,14 @@ connector down, so compare records per CPU second between two profiles, not with
 from __future__ import annotations
 
 import argparse
-import json
 import pstats
-import subprocess
 import sys
 import tempfile
-from collections import Counter
 from pathlib import Path
-from typing import Any, Dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from integration_tests.harness import configured_catalog, run_connector, stream_connector  # noqa: E402
+from integration_tests.harness import configured_catalog, emulator_process, read_counting_records, run_connector  # noqa: E402
 
 SEED = 101
 
@@ -54,30 +50,14 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
 
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "integration_tests.emulator", "--port", "0", "--seed", str(SEED),
-         "--tickets", str(args.tickets), "--contacts", str(args.tickets // 4), "--companies", str(args.tickets // 40)],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
-    )
-    with tempfile.TemporaryDirectory() as tmp:
+    arguments = ["--seed", str(SEED), "--tickets", str(args.tickets), "--contacts", str(args.tickets // 4),
+                 "--companies", str(args.tickets // 40)]
+    with tempfile.TemporaryDirectory() as tmp, emulator_process(*arguments) as served:
         profile = str(Path(tmp) / "read.prof")
-        try:
-            served: Dict[str, Any] = json.loads(emulator.stdout.readline())
-            config = {**served["config"], "requests_per_minute": 1_000_000}
-            discovered = run_connector("discover", config, env=served["env"]).one("CATALOG")["catalog"]["streams"]
-            counted: Counter = Counter()
-
-            def count(message: Dict[str, Any]) -> bool:
-                if message["type"] == "RECORD":
-                    counted[message["record"]["stream"]] += 1
-                return False
-
-            argv = [sys.executable, "-c", PROFILED_RUN, profile]
-            run = stream_connector("read", config, configured_catalog(discovered), env=served["env"], kill_when=count,
-                                   timeout=7200, keep=lambda message: message["type"] != "RECORD", argv=argv)
-        finally:
-            emulator.terminate()
-            emulator.wait()
+        config = {**served["config"], "requests_per_minute": 1_000_000}
+        discovered = run_connector("discover", config, env=served["env"]).one("CATALOG")["catalog"]["streams"]
+        argv = [sys.executable, "-c", PROFILED_RUN, profile]
+        run, counted = read_counting_records(config, configured_catalog(discovered), served["env"], argv=argv)
         if run.returncode != 0:
             print(run.stderr[-3000:])
             return 1

@@ -14,10 +14,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 
 class PeakMemory:
@@ -253,3 +254,34 @@ def stream_connector(
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=peak_mb,
     )
+
+
+@contextmanager
+def emulator_process(*arguments: str) -> Iterator[Dict[str, Any]]:
+    """The emulator in a process of its own, so that serving does not compete with the caller for the GIL,
+    started with the command-line `arguments`; yields what it prints once serving (`config`, `env`)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "integration_tests.emulator", "--port", "0", *arguments],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        yield json.loads(process.stdout.readline())  # type: ignore[union-attr]
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def read_counting_records(
+    config: Mapping[str, Any], catalog: Mapping[str, Any], env: Mapping[str, str], argv: Optional[Sequence[str]] = None
+) -> Tuple[Run, Counter]:
+    """A `read` too big to hold here: its records are counted per stream as they stream by, never kept."""
+    counted: Counter = Counter()
+
+    def count(message: Dict[str, Any]) -> bool:
+        if message["type"] == "RECORD":
+            counted[message["record"]["stream"]] += 1
+        return False
+
+    run = stream_connector("read", config, catalog, env=env, kill_when=count, timeout=7200,
+                           keep=lambda message: message["type"] != "RECORD", argv=argv)
+    return run, counted
