@@ -49,7 +49,7 @@ def _without_lookback(stream_state: Dict[str, Any]) -> Dict[str, Any]:
 
 class TestConversations(TestCase):
     """GET /api/v2/tickets?updated_since=..&order_by=updated_at&order_type=asc&per_page=100 (the parent list,
-    in the tickets stream's yearly windows, without the includes the tickets stream pays for), then
+    in the tickets stream's monthly windows, without the includes the tickets stream pays for), then
     GET /api/v2/tickets/{id}/conversations?per_page=100 once for each ticket, following `link` headers.
 
     Contract: one partition per ticket; a ticket whose conversations answer 404 (deleted since it was listed)
