@@ -407,7 +407,7 @@ class FreshdeskTicketCheckpoints(SubstreamPartitionRouter):
         for stream_slice in super().stream_slices():
             updated_at = stream_slice.extra_fields.get("updated_at")
             if updated_at:
-                self._last_handed_out = str(updated_at)
+                self._last_handed_out = _state_timestamp(str(updated_at))
             yield stream_slice
 
     def _extract_extra_fields(self, parent_record: Any, extra_fields: Optional[List[List[str]]] = None) -> Mapping[str, Any]:
@@ -422,11 +422,18 @@ class FreshdeskTicketCheckpoints(SubstreamPartitionRouter):
             return parent_state
         (parent_name,) = parent_state
         cursor_field = self.parent_stream_configs[0].stream.cursor.cursor_field.cursor_field_key
-        checkpoint = ab_datetime_parse(self._last_handed_out)
         window_state = parent_state[parent_name].get(cursor_field)
-        if window_state and ab_datetime_parse(window_state) >= checkpoint:
+        if window_state and _state_timestamp(str(window_state)) >= self._last_handed_out:
             return parent_state
-        return {parent_name: {**parent_state[parent_name], cursor_field: checkpoint.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}
+        return {parent_name: {**parent_state[parent_name], cursor_field: self._last_handed_out}}
+
+
+def _state_timestamp(value: str) -> str:
+    """`value` in the tickets cursor's format, where text order is time order. Freshdesk's timestamps are
+    in it already and are not parsed: this runs for every ticket, and parsing costs some 25 µs."""
+    if len(value) == 20 and value[10] == "T" and value.endswith("Z"):
+        return value
+    return ab_datetime_parse(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _clock: Callable[[], float] = time.monotonic
