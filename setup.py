@@ -22,7 +22,7 @@ TEST_REQUIREMENTS = [
 
 setup(
     name="source-freshdesk",
-    version="0.2.1",
+    version="0.3.0",
     description="Airbyte source connector for Freshdesk (REST API v2), as a declarative manifest.",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

@@ -32,7 +32,7 @@ def full_sync(seeded: Emulator) -> Dict[str, Any]:
     catalog = catalog_for(seeded)
     seeded.log.clear()
     run = connector("read", seeded.config(), catalog, env=seeded.env())
-    return {"run": run, "catalog": catalog, "requests": seeded.log.by_endpoint()}
+    return {"run": run, "catalog": catalog, "requests": seeded.log.by_endpoint(), "entries": seeded.log.entries}
 
 
 class TestFullSync:
@@ -103,6 +103,31 @@ class TestFullSync:
     def test_given_full_sync_when_requests_counted_then_one_conversations_call_per_ticket(self, full_sync, seeded):
         tickets = seeded.data.expected("tickets")
         assert full_sync["requests"]["tickets/{id}/conversations"] == len(tickets)
+
+    def test_given_a_quiet_account_when_full_sync_then_each_tickets_list_costs_its_pages_once(self, full_sync, seeded):
+        # 250 tickets over two years: the newest 100 span months, so one window holds the whole history.
+        def pages(rows: int) -> int:
+            return max(1, -(-rows // 100))
+
+        calls = Counter(
+            (e.query.get("order_type"), e.query.get("per_page"), e.query.get("filter"), "include" in e.query)
+            for e in full_sync["entries"]
+            if e.path == "/api/v2/tickets"
+        )
+        default = len(seeded.data.expected("tickets"))
+        assert dict(calls) == {
+            # The probe: the newest 100 tickets (the pace), then the oldest of each list (the start).
+            ("desc", "100", None, False): 1,
+            ("asc", "1", None, False): 1,
+            ("asc", "1", "deleted", False): 1,
+            ("asc", "1", "spam", False): 1,
+            # The tickets stream, with the includes: the default list, then the deleted and spam lists.
+            ("asc", "100", None, True): pages(default),
+            ("asc", "100", "deleted", True): pages(len(seeded.data.deleted_ticket_ids)),
+            ("asc", "100", "spam", True): pages(len(seeded.data.spam_ticket_ids)),
+            # The conversations' parent, without them.
+            ("asc", "100", None, False): pages(default),
+        }
 
     def test_given_deleted_and_spam_tickets_when_full_sync_then_they_come_out_flagged(self, full_sync, seeded):
         tickets = {t["id"]: t for t in full_sync["run"].records["tickets"]}

@@ -36,14 +36,15 @@ def sync_tickets(emu: Emulator) -> Dict[str, Any]:
     emu.log.clear()
     run = connector("read", emu.config(), catalog_for(emu, ["tickets"]), env=emu.env())
     assert run.returncode == 0, run.stderr[-3000:]
-    # The default list's pages in the window holding the tickets: not the probe for the oldest ticket
-    # (per_page=1), nor the empty windows up to the present (the emulator's clock is behind the real one).
+    # The default list's pages in the window holding the tickets: not the probe's calls (sorted
+    # descending, or per_page=1), nor the empty windows up to the present (the emulator's clock is
+    # behind the real one).
     newest = max(t["updated_at"] for t in emu.data.expected("tickets"))
     pages = [
         e
         for e in emu.log.entries
-        if e.path == "/api/v2/tickets" and "filter" not in e.query and e.query["per_page"] == "100"
-        and e.query["updated_since"] <= newest
+        if e.path == "/api/v2/tickets" and "filter" not in e.query and e.query["order_type"] == "asc"
+        and e.query["per_page"] == "100" and e.query["updated_since"] <= newest
     ]
     return {"run": run, "pages": pages, "window_start": oldest_ticket_update(emu), "statuses": [e.status for e in emu.log.entries]}
 

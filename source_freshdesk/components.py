@@ -12,9 +12,11 @@ import logging
 import ssl
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
-from datetime import timezone
-from typing import Any, Callable, Dict, Generator, Iterable, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
+from datetime import timedelta, timezone
+from typing import Any, Callable, Deque, Dict, Generator, Iterable, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import requests
@@ -29,6 +31,7 @@ from airbyte_cdk.sources.declarative.requesters.http_requester import HttpReques
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
 from airbyte_cdk.sources.declarative.schema import SchemaLoader
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.sources.streams.call_rate import APIBudget, CallRateLimitHit
 from airbyte_cdk.sources.types import Record, StreamSlice, StreamState
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
 from airbyte_cdk.utils import AirbyteTracedException
@@ -771,3 +774,181 @@ class _ErrorsHeldBack(logging.Filter):
     def __exit__(self, *exc_info: Any) -> None:
         for logger in self._loggers:
             logger.removeFilter(self)
+
+
+# The account-wide credits per minute shown in X-Ratelimit-Total, and the tickets and contacts lists'
+# own calls per minute on that plan (Trial has no separate list limits). The manifest's `_rate_limits`
+# transformation holds the same plans by name; a unit test checks that the two agree.
+PLAN_LIST_LIMITS = {50: 50, 200: 20, 400: 100, 700: 200, 1000: 300, 2000: 400}
+
+_budget_clock = time.monotonic  # the budget's clock and its waits, looked up at each use: tests replace them
+_budget_sleep = time.sleep
+
+
+class _MovingWindow:
+    """What was spent (credits or calls) in the last `seconds`, against a limit that may be lowered later."""
+
+    __slots__ = ("limit", "seconds", "_spent", "_total", "_closed_until")
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._spent: Deque[Tuple[float, int]] = deque()  # (when it stops counting, how much), in that order
+        self._total = 0
+        self._closed_until = 0.0  # Freshdesk refused a call (429): nothing fits before then
+
+    def spent(self, now: float) -> int:
+        while self._spent and self._spent[0][0] <= now:
+            self._total -= self._spent.popleft()[1]
+        return self._total
+
+    def wait(self, now: float, weight: int) -> float:
+        """Seconds until `weight` more fits (0: now). A weight above the limit waits for an empty window."""
+        if now < self._closed_until:
+            return self._closed_until - now
+        excess = self.spent(now) + min(weight, self.limit) - self.limit
+        if excess <= 0:
+            return 0.0
+        for until, spent in self._spent:
+            excess -= spent
+            if excess <= 0:
+                return until - now
+        return self.seconds  # not reached: what was spent is all in `_spent`
+
+    def spend(self, now: float, weight: int) -> None:
+        """Counts `weight` as spent from `now`, for the window's length."""
+        self._spent.append((now + self.seconds, weight))
+        self._total += weight
+
+    def fill(self, now: float, up_to: int) -> None:
+        """Counts as spent whatever is missing for `up_to` (calls this budget did not see)."""
+        missing = up_to - self.spent(now)
+        if missing > 0:
+            self.spend(now, missing)
+
+    def close(self, now: float, seconds: float) -> None:
+        """Lets nothing through for `seconds`, whatever the window holds."""
+        self._closed_until = max(self._closed_until, now + seconds)
+
+
+class FreshdeskAPIBudget(APIBudget):
+    """Freshdesk's three limits, each enforced: the account's credits per minute, and the tickets and
+    contacts lists' own calls per minute.
+
+    Why not the manifest's HTTPAPIBudget: the CDK charges a call to the first policy that matches it
+    only, so the manifest can enforce a list's limit only by charging each list call a share of the
+    account's credits (10 of 200 on Growth). A tickets page costs 7 credits with the includes and 1
+    without, so that weighting slows a sync with many list calls by up to a third. This budget charges
+    every call its real credits (1, plus 2 per `include` item on the tickets list and 1 elsewhere) against
+    the account, and list calls one call against their list as well, both at once or neither, so that no
+    call holds a limit's share while it waits for another. The command (run.py) installs it; the
+    Connector Builder and other manifest-only runs keep the manifest's budget.
+
+    - Windows are moving and one second longer than Freshdesk's minute: the budget starts a call's
+      minute just before Freshdesk receives it, so a call exactly a minute after another could land in
+      Freshdesk's same minute.
+    - X-Ratelimit-Total, in every answer, is the account's credits per minute: the limits become the
+      lower of the configured ones and that plan's, so an unconfigured sync paces itself after its
+      first answer. X-Ratelimit-Remaining below what this budget has left means other apps of the
+      account spend credits too: the difference counts as spent.
+    - A 429 closes the window that refused the call for Retry-After seconds (a whole window without it):
+      the list's when the account still had credits, else the account's. The requester then waits
+      Retry-After and tries again through the budget.
+    """
+
+    WINDOW_SECONDS = 61.0
+    TOTAL_HEADER = "X-Ratelimit-Total"
+    REMAINING_HEADER = "X-Ratelimit-Remaining"
+    LISTS = {"/api/v2/tickets": "tickets_list", "/api/v2/contacts": "contacts_list"}
+
+    def __init__(self, rate_limits: Mapping[str, Any]) -> None:
+        super().__init__(policies=[])
+        self._configured = {name: int(rate_limits[name]) for name in ("account", "tickets_list", "contacts_list")}
+        self._windows = {name: _MovingWindow(limit, self.WINDOW_SECONDS) for name, limit in self._configured.items()}
+        self._lock = threading.Lock()
+        self._plan_total: Optional[int] = None
+
+    def limits(self) -> Dict[str, int]:
+        with self._lock:
+            return {name: window.limit for name, window in self._windows.items()}
+
+    def spent(self) -> Dict[str, int]:
+        """What counts as spent in each window now."""
+        with self._lock:
+            now = _budget_clock()
+            return {name: window.spent(now) for name, window in self._windows.items()}
+
+    def _charges(self, request: Any) -> List[Tuple[_MovingWindow, int]]:
+        """The windows a request is charged to, with its weight in each: none outside the API."""
+        parts = urlsplit(str(getattr(request, "url", None) or ""))
+        path = parts.path.rstrip("/")
+        if "/api/v2/" not in path + "/":
+            return []
+        includes = [item for value in parse_qs(parts.query).get("include", []) for item in value.split(",") if item]
+        credits = 1 + (2 if path == "/api/v2/tickets" else 1) * len(includes)
+        charges = [(self._windows["account"], credits)]
+        if path in self.LISTS:
+            charges.append((self._windows[self.LISTS[path]], 1))
+        return charges
+
+    def get_matching_policy(self, request: Any) -> None:
+        return None  # no CDK policy: the windows above
+
+    def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
+        charges = self._charges(request)
+        deadline = None if timeout is None else _budget_clock() + timeout
+        while charges:
+            with self._lock:
+                now = _budget_clock()
+                wait = max(window.wait(now, weight) for window, weight in charges)
+                if wait <= 0:
+                    for window, weight in charges:
+                        window.spend(now, min(weight, window.limit))
+                    return
+            if not block or (deadline is not None and now + wait > deadline):
+                raise CallRateLimitHit(
+                    error="Freshdesk's rate limit",
+                    item=request,
+                    weight=charges[0][1],
+                    rate=str(self.limits()),
+                    time_to_wait=timedelta(seconds=wait),
+                )
+            _budget_sleep(wait)
+
+    def update_from_response(self, request: Any, response: Any) -> None:
+        headers = getattr(response, "headers", None)
+        if headers is None or not self._charges(request):
+            return
+        total, remaining = _header_int(headers, self.TOTAL_HEADER), _header_int(headers, self.REMAINING_HEADER)
+        with self._lock:
+            now = _budget_clock()
+            if total and total != self._plan_total:
+                self._adopt_plan(total)
+            account, refused = self._windows["account"], None
+            if getattr(response, "status_code", None) == 429:
+                path = urlsplit(str(request.url)).path.rstrip("/")
+                refused = self._windows[self.LISTS[path]] if path in self.LISTS and remaining else account
+                retry_after = _header_int(headers, "Retry-After")
+                refused.close(now, self.WINDOW_SECONDS if retry_after is None else min(retry_after, self.WINDOW_SECONDS))
+            if remaining is not None and refused is not account:
+                account.fill(now, account.limit - remaining)
+
+    def _adopt_plan(self, total: int) -> None:
+        """The limits of the plan whose account credits are `total`, where lower than the configured ones."""
+        self._plan_total = total
+        lists = PLAN_LIST_LIMITS.get(total, max(1, total // 10))
+        plan = {"account": total, "tickets_list": lists, "contacts_list": lists}
+        limits = {name: min(self._configured[name], plan[name]) for name in self._windows}
+        if any(self._windows[name].limit != limit for name, limit in limits.items()):
+            for name, limit in limits.items():
+                self._windows[name].limit = limit
+            LOGGER.info(
+                f"Pacing calls to Freshdesk's limits: {limits['account']} credits a minute for the account "
+                f"({total} by X-Ratelimit-Total), {limits['tickets_list']} tickets-list and "
+                f"{limits['contacts_list']} contacts-list calls."
+            )
+
+
+def _header_int(headers: Mapping[str, Any], name: str) -> Optional[int]:
+    value = str(headers.get(name, "")).strip()
+    return int(value) if value.isdecimal() else None

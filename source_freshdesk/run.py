@@ -9,6 +9,7 @@ without a traceback (see its docstring).
 from __future__ import annotations
 
 import logging
+import math
 import re
 import sys
 import time
@@ -30,9 +31,13 @@ from airbyte_cdk.models import (
     ConnectorSpecification,
     FailureType,
 )
+from airbyte_cdk.sources.declarative.models.declarative_component_schema import HTTPAPIBudget as HTTPAPIBudgetModel
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+from airbyte_cdk.sources.streams.call_rate import LimiterSession
 from airbyte_cdk.utils import AirbyteTracedException
 from jsonschema import Draft7Validator
+
+from source_freshdesk.components import FreshdeskAPIBudget
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.yaml")
 LOGGER = logging.getLogger("airbyte")
@@ -50,6 +55,7 @@ class SourceFreshdesk(YamlDeclarativeSource):
         config: Optional[Mapping[str, Any]] = None,
         state: Optional[Any] = None,
         config_path: Optional[str] = None,
+        budget: Optional[FreshdeskAPIBudget] = None,
     ) -> None:
         super().__init__(
             path_to_yaml=str(MANIFEST_PATH),
@@ -58,6 +64,20 @@ class SourceFreshdesk(YamlDeclarativeSource):
             state=state,
             config_path=config_path,
         )
+        # Every request goes through FreshdeskAPIBudget, not the HTTPAPIBudget the manifest declares for
+        # manifest-only runs: the CDK's budget cannot charge a call to two limits (see its docstring).
+        self._budget = budget
+        self._constructor.PYDANTIC_MODEL_TO_CONSTRUCTOR[HTTPAPIBudgetModel] = self._create_api_budget  # type: ignore[index]
+
+    def api_budget(self, config: Mapping[str, Any]) -> FreshdeskAPIBudget:
+        """The command's one budget, built from the config's `_rate_limits` at first use: the CDK builds
+        the streams (and asked for a budget) more than once, and each budget would count apart."""
+        if self._budget is None:
+            self._budget = FreshdeskAPIBudget(config["_rate_limits"])
+        return self._budget
+
+    def _create_api_budget(self, model: Any, config: Mapping[str, Any], **kwargs: Any) -> FreshdeskAPIBudget:
+        return self.api_budget(config)
 
     @classmethod
     def read_state(cls, state_path: str) -> List[AirbyteStateMessage]:
@@ -225,7 +245,8 @@ def create_source(args: List[str]) -> SourceFreshdesk:
     """Builds the source from the config, catalog and state files that `args` name (each may be absent).
 
     For a `read` that starts the tickets from scratch, the source is built a second time with the
-    start of the account's ticket history (see `tickets_history_start`).
+    start of the account's ticket history and the length of its windows (see `tickets_history`), and
+    the same API budget, which the probe's calls went through.
     """
     config_path = AirbyteEntrypoint.extract_config(args)
     catalog = _read_input("catalog", SourceFreshdesk.read_catalog, AirbyteEntrypoint.extract_catalog(args))
@@ -234,13 +255,15 @@ def create_source(args: List[str]) -> SourceFreshdesk:
     source = SourceFreshdesk(catalog=catalog, config=config, state=state, config_path=config_path)
     if args[:1] == ["read"] and isinstance(config, dict) and _reads_tickets_from_scratch(catalog, state):
         normalised = source._config  # migrated (already announced, if it changed) and transformed
-        start = tickets_history_start(normalised)
-        if start:
-            source = SourceFreshdesk(catalog=catalog, config={**normalised, "_tickets_start": start}, state=state)
+        history = tickets_history(normalised, source.api_budget(normalised))
+        if history:
+            source = SourceFreshdesk(catalog=catalog, config={**normalised, **history}, state=state, budget=source.api_budget(normalised))
     return source
 
 
 TICKET_LISTS = (None, "deleted", "spam")
+PACE_SAMPLE = 100  # the newest tickets whose span gives the account's pace: one page
+WINDOW_TICKETS = 1_000  # what a tickets window should hold, at least, at that pace
 
 
 def _reads_tickets_from_scratch(catalog: Optional[ConfiguredAirbyteCatalog], state: Optional[List[AirbyteStateMessage]]) -> bool:
@@ -254,38 +277,68 @@ def _reads_tickets_from_scratch(catalog: Optional[ConfiguredAirbyteCatalog], sta
     return bool(selected - saved)
 
 
-def tickets_history_start(config: Mapping[str, Any]) -> Optional[str]:
-    """Where the account's ticket history starts: the oldest `updated_at` of the three tickets lists.
+def tickets_history(config: Mapping[str, Any], budget: Optional[FreshdeskAPIBudget] = None) -> Optional[Dict[str, str]]:
+    """Where the account's ticket history starts (`_tickets_start`), and how long its windows are (`_tickets_step`).
 
     The tickets stream reads monthly windows from start_date, or from 2010 without one, and every
-    window costs a call per list even where it holds no ticket: a first sync of an account opened in
-    2022 would spend some 600 calls on the empty years before. One call per list (one ticket each, the
-    oldest by updated_at) tells where to start instead. A rate limit, a server error or a dropped
-    connection is tried again (see `_get_with_retries`): giving up costs those calls. Any other failure,
-    or one that lasts, gives no answer, and the windows start as the manifest says; the read then
-    reports the failure itself.
+    window costs a call per list (default, deleted, spam) even where it holds no ticket:
+    - A first sync of an account opened in 2022 would spend some 600 calls on the empty years before.
+      The oldest `updated_at` of the three lists (one ticket each, sorted ascending) tells where to start.
+    - An account with few tickets a month would spend more on the windows than on its tickets. The
+      newest 100 tickets of the default list (one page, sorted descending) tell the account's pace; a
+      window lasts as long as 1,000 tickets take at that pace, and at least a month. Fewer than 100
+      tickets: one window. A quieter past only makes the older windows smaller than that.
+    Three or four calls (no includes: one credit each), through the sync's own budget when given.
+
+    A rate limit, a server error or a dropped connection is tried again (see `_get_with_retries`):
+    giving up costs those calls. Any other failure, or one that lasts, gives no answer, and the windows
+    are the manifest's; the read then reports the failure itself.
     """
     since = config.get("start_date") or "2010-01-01T00:00:00Z"
-    oldest: List[str] = []
+    url = f"https://{config['domain']}/api/v2/tickets" if isinstance(config.get("domain"), str) else ""
     try:
-        with requests.Session() as session:  # one connection for the three calls
+        with (LimiterSession(api_budget=budget) if budget else requests.Session()) as session:  # one connection
             session.auth = (str(config["api_key"]), "X")
-            for name in TICKET_LISTS:
-                params = {"order_by": "updated_at", "order_type": "asc", "per_page": 1, "updated_since": since}
-                if name:
-                    params["filter"] = name
-                response = _get_with_retries(session, f"https://{config['domain']}/api/v2/tickets", params)
-                if response.status_code != 200:
-                    return _no_history_start(f"status {response.status_code}")
-                records = response.json()
-                if not isinstance(records, list):
-                    return _no_history_start("the answer is not a list of tickets")
-                oldest += [str(record["updated_at"]) for record in records[:1] if isinstance(record, dict) and record.get("updated_at")]
-    except (requests.RequestException, ValueError, KeyError) as error:
+            newest = _tickets(session, url, {"order_type": "desc", "per_page": PACE_SAMPLE, "updated_since": since})
+            oldest = newest[-1:] if len(newest) < PACE_SAMPLE else _tickets(session, url, {"order_type": "asc", "per_page": 1, "updated_since": since})
+            for name in TICKET_LISTS[1:]:
+                oldest += _tickets(session, url, {"order_type": "asc", "per_page": 1, "updated_since": since, "filter": name})
+        now = _now()
+        start = min(oldest) if oldest else now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if len(newest) < PACE_SAMPLE:
+            days, how = (now - _parse(start)).days + 1, f"in one window: the account has fewer than {PACE_SAMPLE} tickets"
+        else:
+            span = _parse(newest[0]) - _parse(newest[-1])
+            days = math.ceil(span.total_seconds() * WINDOW_TICKETS / PACE_SAMPLE / 86_400)
+            how = f"in windows of {days} days: {WINDOW_TICKETS:,} tickets at the pace of the newest {PACE_SAMPLE}"
+    except _NoAnswer as reason:
+        return _no_history_start(str(reason))
+    except (requests.RequestException, ValueError, KeyError, TypeError) as error:
         return _no_history_start(type(error).__name__)  # not the message: it may hold the URL
-    start = min(oldest) if oldest else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    LOGGER.info(f"Reading tickets from {start}, the oldest ticket's last update (one call per tickets list).")
-    return start
+    step = f"P{days}D" if days > 31 else "P1M"
+    if step == "P1M":
+        how = "in monthly windows"
+    LOGGER.info(f"Reading tickets from {start}, the oldest ticket's last update, {how}.")
+    return {"_tickets_start": start, "_tickets_step": step}
+
+
+class _NoAnswer(Exception):
+    """The probe got an answer it cannot use; the message says which (no URL, no key)."""
+
+
+def _tickets(session: requests.Session, url: str, params: Mapping[str, Any]) -> List[str]:
+    """The `updated_at` of the tickets one probe call lists, in the list's order."""
+    response = _get_with_retries(session, url, {"order_by": "updated_at", **params})
+    if response.status_code != 200:
+        raise _NoAnswer(f"status {response.status_code}")
+    records = response.json()
+    if not isinstance(records, list):
+        raise _NoAnswer("the answer is not a list of tickets")
+    return [str(record["updated_at"]) for record in records if isinstance(record, dict) and record.get("updated_at")]
+
+
+def _parse(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
 
 
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
@@ -293,10 +346,14 @@ RETRY_WAITS = (2, 4, 8)  # seconds before the 2nd, 3rd and 4th attempts; a 429 w
 _sleep = time.sleep  # every wait of the probe, so that tests can replace it
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)  # the probe's clock, for the one-window case; tests replace it
+
+
 def _get_with_retries(session: requests.Session, url: str, params: Mapping[str, Any]) -> requests.Response:
     """`session.get`, tried up to 4 times on a 429, a 5xx or a dropped connection; other answers come back at once.
 
-    A transient failure would otherwise start the tickets at start_date or 2010 (see `tickets_history_start`).
+    A transient failure would otherwise start the tickets at start_date or 2010 (see `tickets_history`).
     A 429 waits its Retry-After seconds (5 if absent or not a number), at most 60. The 4th attempt's answer
     or error is the caller's to handle.
     """

@@ -12,15 +12,18 @@ import pytest
 from airbyte_cdk.sources.streams import call_rate
 from airbyte_cdk.sources.streams.http import rate_limiting
 
+from source_freshdesk import components
+
 
 class VirtualClock:
     """Stands in for `time` where the CDK waits, so that no test sleeps for real.
 
     - `retry_sleeps`: the CDK's retry back-off (the `backoff` library, and the Retry-After handler in
       `rate_limiting`, which waits the header's seconds + 1).
-    - `budget_waits`: the API budget (`call_rate`) waiting for its moving window to free up.
+    - `budget_waits`: the API budget (the command's FreshdeskAPIBudget, or the manifest's HTTPAPIBudget in
+      `call_rate`) waiting for its moving window to free up.
 
-    Every wait moves the clock that the budget's rate limiter (pyrate_limiter) reads forward by the
+    Every wait moves the clock that the budget (or pyrate_limiter, the CDK's) reads forward by the
     same amount, so a budget that is full is free again once it has "waited", as it would be for real.
     """
 
@@ -58,6 +61,8 @@ def virtual_clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
     monkeypatch.setattr(backoff._sync, "time", clock.as_time_module(clock.retry_sleeps))
     monkeypatch.setattr(call_rate, "time", clock.as_time_module(clock.budget_waits))
     monkeypatch.setattr(pyrate_limiter.clocks, "time", clock.time)
+    monkeypatch.setattr(components, "_budget_clock", clock.time)
+    monkeypatch.setattr(components, "_budget_sleep", clock.as_time_module(clock.budget_waits).sleep)
     return clock
 
 

@@ -219,14 +219,14 @@ class TestRateLimitSettings:
     def test_given_growth_plan_when_21_contact_pages_are_read_then_the_21st_waits_for_the_minute_to_pass(
         self, virtual_clock
     ):
-        # Growth: 200 credits a minute, 20 contacts-list pages a minute, so a page weighs 10 credits.
+        # Growth: 20 contacts-list calls a minute. The budget's minute is 61 s (see FreshdeskAPIBudget).
         output = self.read_21_contact_pages(ConfigBuilder().with_plan("growth").build())
 
         assert record_ids(output) == list(range(1, 22))
-        assert [round(wait) for wait in virtual_clock.budget_waits] == [60]
+        assert [round(wait) for wait in virtual_clock.budget_waits] == [61]
 
     def test_given_enterprise_plan_when_21_contact_pages_are_read_then_nothing_waits(self, virtual_clock):
-        # Enterprise: 700 credits, 200 contacts-list pages a minute: a page weighs 4 credits.
+        # Enterprise: 700 credits and 200 contacts-list calls a minute.
         output = self.read_21_contact_pages(ConfigBuilder().with_plan("enterprise").build())
 
         assert record_ids(output) == list(range(1, 22))
@@ -269,7 +269,7 @@ class TestLegacyConfig:
         )
 
         assert record_ids(output) == list(range(1, 22))
-        assert [round(wait) for wait in virtual_clock.budget_waits] == [60]
+        assert [round(wait) for wait in virtual_clock.budget_waits] == [61]
 
     @pytest.mark.parametrize("tier", ["growth", "custom"])
     def test_given_legacy_config_file_when_check_runs_then_file_is_migrated_and_check_succeeds(
