@@ -58,11 +58,12 @@ def ticket_activities_minimum(emu: Emulator, since_day: Optional[str] = None) ->
         return 1
     days = [(today - timedelta(days=back)).isoformat() for back in range(30, 0, -1)]
     days = [day for day in days if since_day is None or day >= since_day]
-    return len(days) + sum(1 for day in days if emu.data.activity_file(day) is not None)
+    return max(1, len(days) + sum(1 for day in days if emu.data.activity_file(day) is not None))
 
 
-def minimum_requests(emu: Emulator, start_date: Optional[str] = None) -> int:
-    """The fewest requests that read every record of every stream (see the module docstring)."""
+def minimum_requests(emu: Emulator, start_date: Optional[str] = None, activities_since: Optional[str] = None) -> int:
+    """The fewest requests that read every record of every stream (see the module docstring), or those
+    updated from `start_date` and the activity export's days from `activities_since` on."""
     data = emu.data
     lists = [
         "agents", "business_hours", "canned_response_folders", "companies", "company_fields",
@@ -77,7 +78,7 @@ def minimum_requests(emu: Emulator, start_date: Optional[str] = None) -> int:
     for removed in (data.deleted_contact_ids, data.blocked_contact_ids):  # contacts' state=deleted / blocked
         total += pages(sum(1 for i in removed if start_date is None or data.contact(i)["updated_at"] >= start_date))
     total += 1  # settings/helpdesk
-    total += ticket_activities_minimum(emu)
+    total += ticket_activities_minimum(emu, activities_since)
     for child, parent in (
         ("canned_responses", "canned_response_folders"),
         ("discussion_forums", "discussion_categories"),
@@ -147,7 +148,8 @@ def unthrottled(tickets: int) -> List[Row]:
             emu.data.add_conversation(ticket_id)
         emu.data.update_tickets(changed[1::2])
         incremental = sync(emu, config, full.state_messages_for_next_sync())
-        floor = minimum_requests(emu, start_date=newest)
+        # The full sync read the export's days up to yesterday: the next has only today's to look for.
+        floor = minimum_requests(emu, start_date=newest, activities_since=datetime.now(timezone.utc).date().isoformat())
         rows.append(Row(f"incremental after 1% changed ({len(changed)} tickets)", incremental, len(emu.log.entries), floor, emu.log.count_429(), None))
     return rows
 
