@@ -185,6 +185,18 @@ class TestBadConfigs:
         assert "Traceback" not in run.stdout and "Traceback" not in run.stderr
         assert run.records == {}
 
+    @pytest.mark.parametrize("case", ["start_date in the future", "num_workers of the wrong type", "zero requests_per_minute"])
+    def test_given_a_bad_config_when_tickets_read_from_scratch_then_it_fails_before_any_request(self, emu, catalogs, case):
+        # A first sync of tickets probes the account before it starts (run.py's tickets_history): not with a
+        # config the read is going to refuse.
+        config, message = bad_configs(emu)[case]
+        emu.log.clear()
+        run = connector("read", config, catalogs["tickets"], env=emu.env())
+        assert run.returncode == 1
+        assert [error["message"] for error in run.trace_errors()] == [message]
+        assert "Traceback" not in run.stdout and "Traceback" not in run.stderr
+        assert len(emu.log) == 0
+
     @pytest.mark.parametrize("case", list(NORMALISED))
     def test_given_a_domain_that_only_looks_wrong_when_check_then_succeeded(self, checked, case):
         run = checked[f"normalised: {case}"]

@@ -255,6 +255,8 @@ def create_source(args: List[str]) -> SourceFreshdesk:
     source = SourceFreshdesk(catalog=catalog, config=config, state=state, config_path=config_path)
     if args[:1] == ["read"] and isinstance(config, dict) and _reads_tickets_from_scratch(catalog, state):
         normalised = source._config  # migrated (already announced, if it changed) and transformed
+        if config_problems(normalised, source.spec(LOGGER).connectionSpecification):
+            return source  # the read stops on them at once (FreshdeskEntrypoint): no call before that
         history = tickets_history(normalised, source.api_budget(normalised))
         if history:
             source = SourceFreshdesk(catalog=catalog, config={**normalised, **history}, state=state, budget=source.api_budget(normalised))
