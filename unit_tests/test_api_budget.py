@@ -445,30 +445,25 @@ class TestTooManyRequests:
     the whole window, whatever that window held before: the list's when the call was a list's and
     X-Ratelimit-Remaining was above 0, else the account's."""
 
-    def test_given_429_on_tickets_list_with_credits_remaining_when_calls_follow_then_only_the_tickets_list_waits_retry_after(self, clock):
+    @pytest.mark.parametrize(
+        "refused, other_list, retry_after",
+        [pytest.param(TICKETS, CONTACTS, 30, id="tickets_list"), pytest.param(CONTACTS, TICKETS, 12, id="contacts_list")],
+    )
+    def test_given_429_on_a_list_with_credits_remaining_when_calls_follow_then_only_that_list_waits_retry_after(
+        self, clock, refused, other_list, retry_after
+    ):
         budget = FreshdeskAPIBudget(GROWTH)
-        acquire(budget, TICKETS)
+        acquire(budget, refused)
 
         budget.update_from_response(
-            TICKETS, answer(429, Retry_After="30", X_Ratelimit_Total="200", X_Ratelimit_Remaining="150")
+            refused, answer(429, Retry_After=str(retry_after), X_Ratelimit_Total="200", X_Ratelimit_Remaining="150")
         )
         acquire(budget, COMPANIES)
-        acquire(budget, CONTACTS)
+        acquire(budget, other_list)
         assert clock.waits == []
-        acquire(budget, TICKETS)
+        acquire(budget, refused)
 
-        assert clock.waits == [30.0]
-
-    def test_given_429_on_contacts_list_with_credits_remaining_when_calls_follow_then_only_the_contacts_list_waits(self, clock):
-        budget = FreshdeskAPIBudget(GROWTH)
-        acquire(budget, CONTACTS)
-
-        budget.update_from_response(CONTACTS, answer(429, Retry_After="12", X_Ratelimit_Remaining="100"))
-        acquire(budget, TICKETS)
-        assert clock.waits == []
-        acquire(budget, CONTACTS)
-
-        assert clock.waits == [12.0]
+        assert clock.waits == [float(retry_after)]
 
     def test_given_429_on_list_with_credits_remaining_when_counted_then_the_remaining_shortfall_counts_too(self, clock):
         budget = FreshdeskAPIBudget(GROWTH)
