@@ -263,7 +263,7 @@ def create_source(args: List[str]) -> SourceFreshdesk:
     return source
 
 
-TICKET_LISTS = (None, "deleted", "spam")
+FLAGGED_TICKET_LISTS = ("deleted", "spam")  # the lists the default one leaves out
 PACE_SAMPLE = 100  # the newest tickets whose span gives the account's pace: one page
 WINDOW_TICKETS = 1_000  # what a tickets window should hold, at least, at that pace
 
@@ -303,7 +303,7 @@ def tickets_history(config: Mapping[str, Any], budget: Optional[FreshdeskAPIBudg
             session.auth = (str(config["api_key"]), "X")
             newest = _tickets(session, url, {"order_type": "desc", "per_page": PACE_SAMPLE, "updated_since": since})
             oldest = newest[-1:] if len(newest) < PACE_SAMPLE else _tickets(session, url, {"order_type": "asc", "per_page": 1, "updated_since": since})
-            for name in TICKET_LISTS[1:]:
+            for name in FLAGGED_TICKET_LISTS:
                 oldest += _tickets(session, url, {"order_type": "asc", "per_page": 1, "updated_since": since, "filter": name})
         now = _now()
         start = min(oldest) if oldest else now.strftime("%Y-%m-%dT%H:%M:%SZ")
