@@ -878,13 +878,19 @@ class FreshdeskAPIBudget(APIBudget):
             now = _budget_clock()
             return {name: window.spent(now) for name, window in self._windows.items()}
 
-    def _charges(self, request: Any) -> List[Tuple[_MovingWindow, int]]:
-        """The windows a request is charged to, with its weight in each: none outside the API."""
+    @staticmethod
+    def _api_path(request: Any) -> Tuple[Optional[str], str]:
+        """The request's path without a trailing slash (None outside Freshdesk's API), and its query."""
         parts = urlsplit(str(getattr(request, "url", None) or ""))
         path = parts.path.rstrip("/")
-        if "/api/v2/" not in path + "/":
+        return (path if "/api/v2/" in path + "/" else None), parts.query
+
+    def _charges(self, request: Any) -> List[Tuple[_MovingWindow, int]]:
+        """The windows a request is charged to, with its weight in each: none outside the API."""
+        path, query = self._api_path(request)
+        if path is None:
             return []
-        includes = [item for value in parse_qs(parts.query).get("include", []) for item in value.split(",") if item]
+        includes = [item for value in parse_qs(query).get("include", []) for item in value.split(",") if item]
         credits = 1 + (2 if path == "/api/v2/tickets" else 1) * len(includes)
         charges = [(self._windows["account"], credits)]
         if path in self.LISTS:
@@ -917,7 +923,8 @@ class FreshdeskAPIBudget(APIBudget):
 
     def update_from_response(self, request: Any, response: Any) -> None:
         headers = getattr(response, "headers", None)
-        if headers is None or not self._charges(request):
+        path, _ = self._api_path(request)
+        if headers is None or path is None:
             return
         total, remaining = _header_int(headers, self.TOTAL_HEADER), _header_int(headers, self.REMAINING_HEADER)
         with self._lock:
@@ -926,7 +933,6 @@ class FreshdeskAPIBudget(APIBudget):
                 self._adopt_plan(total)
             account, refused = self._windows["account"], None
             if getattr(response, "status_code", None) == 429:
-                path = urlsplit(str(request.url)).path.rstrip("/")
                 refused = self._windows[self.LISTS[path]] if path in self.LISTS and remaining else account
                 retry_after = _header_int(headers, "Retry-After")
                 refused.close(now, self.WINDOW_SECONDS if retry_after is None else min(retry_after, self.WINDOW_SECONDS))

@@ -257,9 +257,10 @@ def create_source(args: List[str]) -> SourceFreshdesk:
         normalised = source._config  # migrated (already announced, if it changed) and transformed
         if config_problems(normalised, source.spec(LOGGER).connectionSpecification):
             return source  # the read stops on them at once (FreshdeskEntrypoint): no call before that
-        history = tickets_history(normalised, source.api_budget(normalised))
+        budget = source.api_budget(normalised)
+        history = tickets_history(normalised, budget)
         if history:
-            source = SourceFreshdesk(catalog=catalog, config={**normalised, **history}, state=state, budget=source.api_budget(normalised))
+            source = SourceFreshdesk(catalog=catalog, config={**normalised, **history}, state=state, budget=budget)
     return source
 
 
