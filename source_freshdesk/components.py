@@ -12,9 +12,9 @@ import logging
 import ssl
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Deque, Dict, Generator, Iterable, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,15 +23,17 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.token import BasicHttpAuthenticator
 from airbyte_cdk.sources.declarative.decoders import JsonDecoder
-from airbyte_cdk.sources.declarative.incremental import ConcurrentPerPartitionCursor
+from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers import SubstreamPartitionRouter
 from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
+from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
 from airbyte_cdk.sources.declarative.schema import SchemaLoader
+from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.streams.call_rate import APIBudget, CallRateLimitHit
+from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from airbyte_cdk.sources.types import Record, StreamSlice, StreamState
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
 from airbyte_cdk.utils import AirbyteTracedException
@@ -41,28 +43,79 @@ from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse
 LOGGER = logging.getLogger("airbyte")
 
 
-class _WarnOnce:
-    """Remembers which warnings a source (identified by its config object) has already logged.
+class _Account:
+    """What this process knows about one Freshdesk account: its rate budget, the warnings already given, and
+    values worth computing once (field definitions, where the ticket history starts).
 
-    A skipped stream is also read as the parent of its children (discussion_categories is read four
-    times for the discussions chain), and each read would repeat the same warning. The config object
-    is kept so that its id cannot be reused by a later source in the same process (tests).
+    Freshdesk counts its rate limits per account, whatever the key or app, so a budget per account is the
+    one that matches the server. Every stream of a source builds its own requester, authenticator and
+    error handler from the manifest (one `$ref`, many copies); they meet here, by the account's domain. A
+    skipped stream is also read as the parent of its children (discussion_categories four times), and each
+    read would repeat the same warning: `warn_once` says it once.
+
+    Holds no credential. One command is one process for the package and for source-declarative-manifest;
+    the Connector Builder's server runs components.py anew for every source it builds, so each gets a
+    fresh registry there.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: Dict[int, Tuple[Mapping[str, Any], Set[str]]] = {}
+        self._budget: Optional["FreshdeskAPIBudget"] = None
+        self._warned: Set[str] = set()
+        self._values: Dict[str, Tuple[threading.Lock, List[Any]]] = {}
 
-    def first_time(self, config: Mapping[str, Any], message: str) -> bool:
+    def budget(self, rate_limits: Mapping[str, int]) -> "FreshdeskAPIBudget":
+        """The account's budget, for these configured limits (a source configured otherwise gets a new one)."""
         with self._lock:
-            _, messages = self._seen.setdefault(id(config), (config, set()))
-            if message in messages:
-                return False
-            messages.add(message)
-            return True
+            if self._budget is None or self._budget.configured != dict(rate_limits):
+                self._budget = FreshdeskAPIBudget(rate_limits)
+            return self._budget
+
+    def warn_once(self, message: str) -> None:
+        with self._lock:
+            if message in self._warned:
+                return
+            self._warned.add(message)
+        LOGGER.warning(message)
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` the first time `key` is asked for; later callers (other threads too) get that value."""
+        with self._lock:
+            lock, box = self._values.setdefault(key, (threading.Lock(), []))
+        with lock:
+            if not box:
+                box.append(compute())
+            return box[0]
 
 
-_WARN_ONCE = _WarnOnce()
+class _Accounts:
+    """The accounts this process has talked to, by domain; the oldest is forgotten beyond `MAX_ACCOUNTS`."""
+
+    MAX_ACCOUNTS = 64
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._accounts: "OrderedDict[str, _Account]" = OrderedDict()
+
+    def __getitem__(self, domain: str) -> _Account:
+        with self._lock:
+            account = self._accounts.pop(domain, None) or _Account()
+            self._accounts[domain] = account
+            while len(self._accounts) > self.MAX_ACCOUNTS:
+                self._accounts.popitem(last=False)
+            return account
+
+    def forget(self) -> None:
+        """Forgets every account (tests: each starts from a new process's knowledge)."""
+        with self._lock:
+            self._accounts.clear()
+
+
+ACCOUNTS = _Accounts()
+
+
+def _account(config: Mapping[str, Any]) -> _Account:
+    return ACCOUNTS[str(config.get("domain") or "")]
 
 
 def _unreachable_host_message(exception: Exception, domain: str) -> Optional[str]:
@@ -94,14 +147,56 @@ def _unreachable_host_message(exception: Exception, domain: str) -> Optional[str
     return None
 
 
-class FreshdeskBasicAuthenticator(BasicHttpAuthenticator):
-    """Basic authentication with the API key, whose encoded form is masked like the key itself.
+class FreshdeskAuthenticator(BasicHttpAuthenticator):
+    """Basic authentication with the API key, which only the configured account's HTTPS origin receives,
+    and only once the account's rate budget has room for the request.
 
-    The CDK masks the config's secrets (the API key) in everything it prints, but its debug log of each
-    request shows the Authorization header, `Basic <base64 of "<key>:X">`: the key, trivially decoded.
-    This registers that encoded form as a secret too, when the header is first built (after the CDK has
-    set up its secret filter). YAML can declare an authenticator, not what else counts as a secret.
+    YAML can declare an authenticator, an HTTPAPIBudget and response filters; it cannot say three things
+    this connector needs, and the authenticator is the one component every request that carries the key
+    passes through, at every attempt (the CDK signs a retried request again), while the signed downloads
+    of ticket activities, which carry no key, do not pass through it:
+
+    1. The budget (`rate_limits`): Freshdesk's account-wide credits and the tickets and contacts lists'
+       own calls per minute, enforced together by FreshdeskAPIBudget. The CDK's HTTPAPIBudget charges a
+       call to its first matching policy only, so it cannot hold a list call to both limits. The budget
+       is the account's (see `_Account`), shared by every stream. It learns from every answer through the
+       CDK's `ResponseAwareAuthenticator` protocol (`update_from_response`, which the HTTP client calls
+       once per attempt, cached answers left out).
+    2. The origin: a request to any other scheme, host or port is refused before the key is added, with
+       an error naming the URL's origin (a next-page link taken from an answer could point anywhere).
+    3. The encoded key is masked like the key itself: the CDK's debug log of a request shows the
+       Authorization header, `Basic <base64 of "<key>:X">`, the key trivially decoded.
+
+    Not a dataclass, for the reasons given on FreshdeskJsonDecoder. The class annotations tell the CDK
+    which manifest fields to pass.
     """
+
+    username: Any
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+    password: Any
+    rate_limits: Mapping[str, Any]
+
+    def __init__(
+        self,
+        username: Any,
+        config: Mapping[str, Any],
+        parameters: Mapping[str, Any],
+        password: Any = "",
+        rate_limits: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        super().__init__(username=username, config=config, parameters=parameters, password=password)
+        self.rate_limits = dict(rate_limits or {})
+        self._origin = ("https", str(config.get("domain") or "").lower())
+        self._limits = {
+            name: int(InterpolatedString.create(str(value), parameters=parameters or {}).eval(config))
+            for name, value in self.rate_limits.items()
+        }
+
+    @property
+    def budget(self) -> "FreshdeskAPIBudget":
+        """The account's budget (shared with every other stream of the account, see `_Account`)."""
+        return _account(self.config).budget(self._limits)
 
     @property
     def token(self) -> str:
@@ -110,6 +205,22 @@ class FreshdeskBasicAuthenticator(BasicHttpAuthenticator):
         if filter_secrets(credentials) == credentials:
             add_to_secrets(credentials)
         return token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        parts = urlsplit(str(request.url or ""))
+        if (parts.scheme.lower(), parts.netloc.lower()) != self._origin:
+            origin = f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+            message = (
+                f"Refused to send the API key to {origin}: the connector only talks to https://{self._origin[1]}, "
+                "the configured `domain`. Freshdesk answered with a link to another address; please report it "
+                "to the connector's maintainers."
+            )
+            raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)
+        self.budget.acquire_call(request)
+        return super().__call__(request)  # type: ignore[no-any-return]
+
+    def update_from_response(self, request: requests.PreparedRequest, response: requests.Response) -> None:
+        self.budget.update_from_response(request, response)
 
 
 @dataclass
@@ -141,9 +252,8 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
             resolution.response_action == ResponseAction.IGNORE
             and isinstance(response_or_exception, requests.Response)
             and response_or_exception.status_code == 403
-            and _WARN_ONCE.first_time(self.config, resolution.error_message or "")
         ):
-            LOGGER.warning(resolution.error_message)
+            _account(self.config).warn_once(resolution.error_message or "")
         return resolution
 
 
@@ -376,6 +486,265 @@ class FreshdeskPerListStateMigration(StateMigration):
         return {self.cursor_field: min(cursors[name] for name in self.lists)}
 
 
+# The cursor fields of this connector's incremental streams, and the timestamp forms their states hold.
+CURSOR_KEYS = ("updated_at", "created_at", "performed_at", "next_export_date")
+CURSOR_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%S%z")
+
+
+def cursor_problem(stream_state: Any) -> Optional[str]:
+    """What makes a stream state unusable (a cursor that is not a timestamp, at any depth), or None."""
+    if isinstance(stream_state, Mapping):
+        for key, value in stream_state.items():
+            if key in CURSOR_KEYS and not _is_timestamp(value):
+                return f"`{key}` is {value!r}, not a UTC timestamp such as 2024-01-31T00:00:00Z."
+            problem = cursor_problem(value) if isinstance(value, (Mapping, list)) else None
+            if problem:
+                return problem
+    elif isinstance(stream_state, list):
+        return next((problem for problem in map(cursor_problem, stream_state) if problem), None)
+    return None
+
+
+def _is_timestamp(value: Any) -> bool:
+    for form in CURSOR_FORMATS:
+        try:
+            datetime.strptime(value, form)
+            return True
+        except (TypeError, ValueError):
+            continue
+    return False
+
+
+class FreshdeskStateCheck(StateMigration):
+    """Stops the sync, naming the stream, when its saved state holds a cursor that is not a timestamp.
+
+    The CDK would crash on such a state with a traceback while it builds the stream (or, for a stream with
+    a parent, misread it). A migration is the one place a manifest sees a stream's incoming state; this
+    one changes nothing and refuses what cannot be resumed, with what to do about it.
+    """
+
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+
+    def __init__(self, config: Mapping[str, Any], parameters: Optional[Mapping[str, Any]] = None) -> None:
+        self.config = config
+        self.parameters = parameters or {}
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        problem = cursor_problem(stream_state)
+        if problem:
+            message = (
+                f"The saved state of stream '{self.parameters.get('name')}' cannot be resumed: {problem} Correct the "
+                "state, or clear the stream's data so that it is read again from `start_date`."
+            )
+            raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+        return False
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        return stream_state
+
+
+class FreshdeskTicketWindows(Retriever):
+    """The tickets stream's retriever (`retriever`, a plain SimpleRetriever), with a first sync's windows laid
+    out by the account's own history instead of the calendar.
+
+    The cursor reads monthly windows from the state, else from `start_date`, else from 2010, and every window
+    costs a call per list (default, deleted, spam) even where it holds no ticket:
+    - a first sync of an account opened in 2022 would spend some 600 calls on the empty years before, and a
+      Connector Builder test read (five windows) would show five empty months of 2010;
+    - an account with few tickets a month would spend more on its windows than on its tickets.
+    The cursor fixes its windows when the stream is built, for every stream, read or not; this retriever
+    decides when a window is read, so only a sync that reads tickets pays for knowing the account. On a
+    first sync (the cursor starts at the configured start, `since`), before the first window it asks the
+    default list, through `lookup` (the connector's requester: its authentication, budget, retries), for its
+    newest 100 tickets (`order_type=desc`, one page; their span gives the account's pace) and, when there
+    are 100, its oldest (`per_page=1`, ascending): one or two calls, once per account in a process. That
+    gives the effective windows: the first from `since` to the oldest ticket plus a window length (as long
+    as 1,000 tickets take at that pace, and at least a month; no end with fewer than 100 tickets), the
+    others a window length each. Each calendar window whose range holds the start of effective windows
+    reads them whole, past its own end; the others are read already and cost nothing. The records keep
+    the calendar window as their slice, so the state moves as the CDK moves it (each window once the ones
+    before it are read: a window that read past its end moves it that far, which is right, every list
+    having been read that far).
+
+    Incremental syncs (from a state) and a lookup that gets no usable answer (one warning) keep the
+    calendar's windows. `cursor` is the stream's cursor, which the CDK passes to a custom retriever; its
+    public `start` is where this sync's windows start. No state is kept on the instance: each window's
+    range follows from the account's answer alone, so windows are read in parallel as before.
+    """
+
+    PACE_SAMPLE = 100  # the newest tickets whose span gives the account's pace: one page
+    WINDOW_TICKETS = 1_000  # what an effective window should hold, at least, at that pace
+    MIN_WINDOW = timedelta(days=31)
+
+    retriever: Retriever
+    cursor: Any
+    lookup: HttpRequester
+    since: str
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+
+    def __init__(
+        self, retriever: Retriever, cursor: Any, lookup: HttpRequester, config: Mapping[str, Any],
+        parameters: Mapping[str, Any], since: str = "",
+    ) -> None:
+        self.retriever = retriever
+        self.cursor = cursor
+        self.lookup = lookup
+        self.config = config
+        self.parameters = parameters or {}
+        self.since = str(InterpolatedString.create(since, parameters=self.parameters).eval(config))
+
+    def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Any]:
+        window = self._effective_window(stream_slice) if stream_slice is not None else None
+        if window is None:
+            yield from self.retriever.read_records(records_schema, stream_slice)
+            return
+        if not window:
+            return  # read already, by the window that holds the start of its effective window
+        start, end = window
+        assert stream_slice is not None
+        wider = StreamSlice(
+            partition=stream_slice.partition,
+            cursor_slice={**stream_slice.cursor_slice, "start_time": start, "end_time": end},
+            extra_fields=stream_slice.extra_fields,
+        )
+        for record in self.retriever.read_records(records_schema, wider):
+            if isinstance(record, Record):
+                record = Record(data=record.data, stream_name=record.stream_name, associated_slice=stream_slice)
+            yield record
+
+    def _effective_window(self, stream_slice: StreamSlice) -> Optional[Tuple[str, str]]:
+        """What the calendar window `stream_slice` reads: None, itself; (), nothing; else (start, end).
+
+        Effective windows start at `since`, then at oldest + n * length (n >= 1). A calendar window reads
+        every effective window that starts within it, up to a second before the next one starts.
+        """
+        if _cursor_text(getattr(self.cursor, "start", None)) != self.since:
+            return None  # an incremental sync: the calendar's windows
+        layout = _account(self.config).once(f"tickets history since {self.since}", self._history)
+        if layout is None:
+            return None
+        oldest, length = layout
+        first, last = _parse(str(stream_slice["start_time"])), _parse(str(stream_slice["end_time"]))
+        starts = [_parse(self.since)] if first <= _parse(self.since) <= last else []
+        if length is None:
+            return (self.since, _FAR_FUTURE) if starts else ()
+        origin = _parse(oldest)
+        lowest, highest = max(1, -((origin - first) // length)), (last - origin) // length
+        starts += [origin + n * length for n in range(lowest, highest + 1)]
+        if not starts:
+            return ()
+        following = origin + (max(highest, 0) + 1) * length
+        return _cursor_text(min(starts)), _cursor_text(following - timedelta(seconds=1))
+
+    def _history(self) -> Optional[Tuple[str, Optional[timedelta]]]:
+        """The oldest ticket's `updated_at` and the effective windows' length (None: one window), or None."""
+        try:
+            with _ErrorsHeldBack(self.lookup.logger):
+                newest = self._tickets(order_type="desc", per_page=self.PACE_SAMPLE)
+                few = len(newest) < self.PACE_SAMPLE
+                oldest = newest[-1:] if few else self._tickets(order_type="asc", per_page=1)
+        except _NoAnswer as reason:
+            LOGGER.warning(f"Could not learn the account's ticket history ({reason}); the tickets are read in monthly windows from {self.since}.")
+            return None
+        if few:
+            LOGGER.info(f"Reading tickets from {self.since} in one window: the account has fewer than {self.PACE_SAMPLE} tickets.")
+            return (oldest[0] if oldest else self.since), None
+        span = _parse(newest[0]) - _parse(newest[-1])
+        length = max(self.MIN_WINDOW, span * (self.WINDOW_TICKETS / self.PACE_SAMPLE))
+        length = timedelta(days=-(-length // timedelta(days=1)))
+        LOGGER.info(
+            f"Reading tickets from {self.since}: the oldest ticket was updated at {oldest[0]}, then windows of "
+            f"{length.days} days ({self.WINDOW_TICKETS:,} tickets at the pace of the newest {self.PACE_SAMPLE}, "
+            "at least a month)."
+        )
+        return oldest[0], length
+
+    def _tickets(self, **params: Any) -> List[str]:
+        """The `updated_at` of the tickets one call lists (Freshdesk's UTC form), in the list's order."""
+        try:
+            response = self.lookup.send_request(
+                request_params={"order_by": "updated_at", "updated_since": self.since, **params}
+            )
+        except AirbyteTracedException as error:
+            if error.failure_type == FailureType.config_error:
+                raise
+            raise _NoAnswer("no answer until the retries ran out") from None
+        if response is None or not response.ok:
+            raise _NoAnswer(f"status {response.status_code if response is not None else 'none'}")
+        try:
+            page = response.json()
+        except ValueError:
+            page = None
+        if not isinstance(page, list):
+            raise _NoAnswer("the answer is not a list of tickets")
+        return [
+            _state_timestamp(str(ticket["updated_at"]))
+            for ticket in page
+            if isinstance(ticket, Mapping) and ticket.get("updated_at")
+        ]
+
+    def stream_slices(self) -> Iterable[Optional[StreamSlice]]:
+        return self.retriever.stream_slices()
+
+    @property
+    def state(self) -> StreamState:
+        return self.retriever.state
+
+    @state.setter
+    def state(self, value: StreamState) -> None:
+        self.retriever.state = value
+
+
+_FAR_FUTURE = "9999-12-31T23:59:59Z"
+
+
+def _cursor_text(value: Any) -> str:
+    """A cursor value (a datetime, or already text) in the tickets cursor's format."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value or "")
+
+
+class _NoAnswer(Exception):
+    """The ticket history lookup got an answer it cannot use; the message says which (no URL, no key)."""
+
+
+def _parse(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)  # tests replace it
+
+
+class FreshdeskStartDate(ValidationStrategy):
+    """`start_date` must be a real moment, and not in the future.
+
+    The spec's pattern checks the form (YYYY-MM-DD, optionally with a time); JSON schema cannot check that
+    2024-02-30 does not exist, nor compare with today. A start in the future would make every incremental
+    stream ask for nothing, sync after sync, without a word. Runs as a `config_normalization_rules`
+    validation, before any request.
+    """
+
+    def validate(self, value: Any) -> None:
+        if not isinstance(value, str) or not value.strip():
+            return  # empty: the whole history; a wrong type is the spec's to report
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            problem = f"`start_date` is not a real date: {value!r}. Use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ."
+        else:
+            if (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)) <= _now():
+                return
+            problem = (
+                f"`start_date` is in the future: {value!r}. Use a past date, or leave it empty to read the whole history."
+            )
+        message = f"Config validation error: {problem}"
+        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+
 class FreshdeskTicketCheckpoints(SubstreamPartitionRouter):
     """The tickets parent of conversations, checkpointed at each ticket instead of each monthly window.
 
@@ -388,22 +757,17 @@ class FreshdeskTicketCheckpoints(SubstreamPartitionRouter):
     that ticket and of every ticket before it are read. Resuming there re-reads the tickets of that
     second, never skips one.
 
-    The CDK's cursor for such a stream also emits its state at most once every ten minutes;
-    `checkpoint_seconds` shortens that for this stream only (see `_throttle_state_message` below).
+    How often that state is emitted is FreshdeskCheckpointCadence's business.
 
     Keeps the last ticket's `updated_at` on the instance, unlike the other components: one router
     serves one stream, and its slices are generated, and its state read, in one thread.
     """
 
     router: SubstreamPartitionRouter
-    checkpoint_seconds: int
 
-    def __init__(
-        self, router: SubstreamPartitionRouter, config: Mapping[str, Any], parameters: Mapping[str, Any], checkpoint_seconds: int = 60
-    ) -> None:
+    def __init__(self, router: SubstreamPartitionRouter, config: Mapping[str, Any], parameters: Mapping[str, Any]) -> None:
         super().__init__(parent_stream_configs=router.parent_stream_configs, config=config, parameters=parameters)
         self.router = router
-        self.checkpoint_seconds = int(checkpoint_seconds)
         self._last_handed_out: Optional[str] = None
 
     def stream_slices(self) -> Iterable[StreamSlice]:
@@ -412,12 +776,6 @@ class FreshdeskTicketCheckpoints(SubstreamPartitionRouter):
             if updated_at:
                 self._last_handed_out = _state_timestamp(str(updated_at))
             yield stream_slice
-
-    def _extract_extra_fields(self, parent_record: Any, extra_fields: Optional[List[List[str]]] = None) -> Mapping[str, Any]:
-        # Top-level fields are read directly: the CDK's dpath lookup walks the whole ticket (about 70 µs).
-        if extra_fields and isinstance(parent_record, Mapping) and all(len(path) == 1 for path in extra_fields):
-            return {path[0]: parent_record.get(path[0]) for path in extra_fields}
-        return super()._extract_extra_fields(parent_record, extra_fields)
 
     def get_stream_state(self) -> Optional[Mapping[str, StreamState]]:
         parent_state = super().get_stream_state()
@@ -439,29 +797,68 @@ def _state_timestamp(value: str) -> str:
     return ab_datetime_parse(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_clock: Callable[[], float] = time.monotonic
-_CDK_THROTTLE_STATE_MESSAGE = getattr(ConcurrentPerPartitionCursor, "_throttle_state_message", None)
+_clock: Callable[[], float] = time.time  # the clock the CDK's cursor stamps its emissions with; tests replace both
+# The one private name of the CDK this connector uses: see FreshdeskCheckpointCadence.
+_CDK_LAST_EMISSION = "_last_emission_time"
 
 
-def _throttle_state_message(cursor: ConcurrentPerPartitionCursor) -> Optional[float]:
-    """The CDK's ten-minute throttle, or `checkpoint_seconds` for a stream routed by FreshdeskTicketCheckpoints,
-    counted from the last state actually emitted.
+class FreshdeskCheckpointCadence(Retriever):
+    """The conversations' retriever (`retriever`, a plain SimpleRetriever), with the stream's state emitted
+    every `checkpoint_seconds` instead of every ten minutes.
 
-    Replaces a private method of the CDK's cursor, the one place that decides how often a stream with
-    a parent emits its state. A CDK that renames it keeps its own throttle; the unit tests of the
-    conversations' cadence then fail.
+    A stream with a parent gets the CDK's ConcurrentPerPartitionCursor, which emits its state when a
+    partition (here: a ticket) closes, but at most once every 600 seconds; no manifest field sets that
+    figure. A sync killed nine minutes after a state would read those minutes of conversations again (one
+    call per ticket). After each ticket's conversations are read, this retriever clears the cursor's time
+    of last emission once `checkpoint_seconds` have passed since it, so the next ticket to close emits the
+    state (which FreshdeskTicketCheckpoints keeps at the last ticket whose conversations, and all before,
+    are read).
+
+    The time of last emission is a private attribute of the CDK's cursor (`_CDK_LAST_EMISSION`), the only
+    handle its throttle has; it is read and written here and nowhere else. A CDK without it keeps its own
+    cadence (one warning), and a unit test fails naming the attribute. `cursor` is the stream's cursor,
+    which the CDK passes to a custom retriever; `retriever` is built by the CDK exactly as a stream's own.
     """
-    router = getattr(cursor, "_partition_router", None)
-    if isinstance(router, FreshdeskTicketCheckpoints):
-        if not cursor._parent_state:
-            return None  # nothing to save yet: the CDK would still count this as the minute's state
+
+    retriever: Retriever
+    cursor: Any
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+    checkpoint_seconds: int
+
+    def __init__(
+        self, retriever: Retriever, cursor: Any, config: Mapping[str, Any], parameters: Mapping[str, Any],
+        checkpoint_seconds: int = 60,
+    ) -> None:
+        self.retriever = retriever
+        self.cursor = cursor
+        self.config = config
+        self.parameters = parameters or {}
+        self.checkpoint_seconds = int(checkpoint_seconds)
+        if not hasattr(cursor, _CDK_LAST_EMISSION):
+            LOGGER.warning(
+                f"Stream '{self.parameters.get('name')}': this airbyte-cdk's cursor has no `{_CDK_LAST_EMISSION}`; "
+                "its state is emitted at the CDK's own cadence (every ten minutes)."
+            )
+
+    def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Any]:
+        yield from self.retriever.read_records(records_schema, stream_slice)
         now = _clock()
-        return now if now - cursor._last_emission_time >= router.checkpoint_seconds else None
-    return _CDK_THROTTLE_STATE_MESSAGE(cursor)  # type: ignore[misc]
+        last_emission = getattr(self.cursor, _CDK_LAST_EMISSION, None)
+        # 0.0: nothing emitted yet, so the CDK emits at the next close anyway.
+        if isinstance(last_emission, float) and 0.0 < last_emission <= now - self.checkpoint_seconds:
+            setattr(self.cursor, _CDK_LAST_EMISSION, 0.0)
 
+    def stream_slices(self) -> Iterable[Optional[StreamSlice]]:
+        return self.retriever.stream_slices()
 
-if _CDK_THROTTLE_STATE_MESSAGE is not None:
-    ConcurrentPerPartitionCursor._throttle_state_message = _throttle_state_message  # type: ignore[method-assign]
+    @property
+    def state(self) -> StreamState:
+        return self.retriever.state
+
+    @state.setter
+    def state(self, value: StreamState) -> None:
+        self.retriever.state = value
 
 
 def _is_json_type(value: Any, name: str) -> bool:
@@ -484,6 +881,14 @@ def _is_json_type(value: Any, name: str) -> bool:
 
 
 _JSON_TYPES = frozenset({"null", "string", "boolean", "object", "array", "integer", "number"})
+_PYTHON_TO_JSON = {str: "string", float: "number", int: "integer", bool: "boolean", type(None): "null", dict: "object", list: "array"}
+
+
+def _type_structure(value: Any, depth: int = 0) -> Any:
+    """A value's JSON types, objects' keys three levels deep, as the CDK's normalization warning shows them."""
+    if isinstance(value, dict) and depth < 3:
+        return {key: _type_structure(item, depth + 1) for key, item in value.items()}
+    return _PYTHON_TO_JSON.get(type(value), type(value).__name__)
 
 
 class _SchemaNode:
@@ -562,7 +967,7 @@ class FreshdeskSchemaNormalization(TypeTransformer):
     def _walk(self, value: Any, node: _SchemaNode, path: List[Any]) -> None:
         if node.types is not None and not any(_is_json_type(value, name) for name in node.types):
             LOGGER.warning(
-                f"Failed to transform value from type '{self._get_type_structure(value)}' to type "
+                f"Failed to transform value from type '{_type_structure(value)}' to type "
                 f"'{node.schema['type']}' at path: '{'.'.join(map(str, path))}'"
             )
         if node.properties and isinstance(value, dict):
@@ -620,35 +1025,6 @@ def custom_field_properties(fields: List[Any]) -> Dict[str, Any]:
     return properties
 
 
-class _OncePerSource:
-    """Values computed once per source (identified by its config object, as in _WarnOnce) and key.
-
-    The CDK builds a command's streams more than once (and with them their schema loaders), and a
-    stream's partitions ask for its schema from several threads: the first caller computes, the
-    others wait for its result. Only the newest entries are kept, for long-lived processes (the
-    Connector Builder's server builds a source per request).
-    """
-
-    MAX_ENTRIES = 64
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: Dict[Tuple[int, str], Tuple[Mapping[str, Any], threading.Lock, List[Any]]] = {}
-
-    def get(self, config: Mapping[str, Any], key: str, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            _, lock, box = self._entries.setdefault((id(config), key), (config, threading.Lock(), []))
-            if len(self._entries) > self.MAX_ENTRIES:
-                del self._entries[next(iter(self._entries))]
-        with lock:
-            if not box:
-                box.append(compute())
-            return box[0]
-
-
-_ONCE_PER_SOURCE = _OncePerSource()
-
-
 class _FieldsUnavailable(Exception):
     """The field definitions could not be read; the message says why, after "GET <path>"."""
 
@@ -665,8 +1041,8 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
     - `schema_loader`: the static schema (a JSON file in the package, inline in the bundle).
     - `requester`: GET `parameters.fields_path`, with the connector's authentication and API budget;
       a `link` header to a next page is followed.
-    - Loaded once per source and stream, whichever stream instance or thread asks first: one request
-      chain per fields endpoint and command.
+    - Loaded once per account and stream in a process (see `_Account`), whichever stream instance or
+      thread asks first: one request chain per fields endpoint and command.
     - When the fields cannot be read (401, 403, 5xx or network errors after retries, a body that is not
       a list of fields), the static schema is used and one warning names the stream and the reason:
       `discover` and `read` go on. The CDK's own ERROR lines about the failed request (which would read
@@ -690,7 +1066,7 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
         self.requester = requester
 
     def get_json_schema(self) -> Mapping[str, Any]:
-        return _ONCE_PER_SOURCE.get(self.config, f"custom fields of {self.parameters.get('name')}", self._load)
+        return _account(self.config).once(f"custom fields of {self.parameters.get('name')}", self._load)
 
     def _load(self) -> Mapping[str, Any]:
         schema = copy.deepcopy(dict(self.schema_loader.get_json_schema()))
@@ -721,12 +1097,12 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
             try:
                 response = self.requester.send_request(path=next_url)
             except Exception as error:  # noqa: BLE001 - the CDK gave up (retries exhausted, unreachable host)
-                cause = getattr(error, "_exception", None) or error
-                failed = getattr(cause, "response", None)
+                # The CDK raises its own exception while handling the last attempt's: that one has the response.
+                failed = getattr(error.__context__, "response", None)
                 if isinstance(failed, requests.Response):
                     raise _FieldsUnavailable(f"answered {failed.status_code} until the retries ran out") from None
                 raise _FieldsUnavailable("could not be reached until the retries ran out") from None
-            if response is None or not response.ok:  # a 4xx, which the manifest's fields_error_handler hands back
+            if response is None or not response.ok:  # a 4xx, which the manifest's lookup_error_handler hands back
                 status = response.status_code if response is not None else "nothing"
                 raise _FieldsUnavailable(f"answered {status}{_freshdesk_message(response)}")
             try:
@@ -831,18 +1207,18 @@ class _MovingWindow:
         self._closed_until = max(self._closed_until, now + seconds)
 
 
-class FreshdeskAPIBudget(APIBudget):
+class FreshdeskAPIBudget:
     """Freshdesk's three limits, each enforced: the account's credits per minute, and the tickets and
-    contacts lists' own calls per minute.
+    contacts lists' own calls per minute. FreshdeskAuthenticator holds every request that carries the key
+    to it (one budget per account, see `_Account`).
 
-    Why not the manifest's HTTPAPIBudget: the CDK charges a call to the first policy that matches it
-    only, so the manifest can enforce a list's limit only by charging each list call a share of the
-    account's credits (10 of 200 on Growth). A tickets page costs 7 credits with the includes and 1
-    without, so that weighting slows a sync with many list calls by up to a third. This budget charges
-    every call its real credits (1, plus 2 per `include` item on the tickets list and 1 elsewhere) against
-    the account, and list calls one call against their list as well, both at once or neither, so that no
-    call holds a limit's share while it waits for another. The command (run.py) installs it; the
-    Connector Builder and other manifest-only runs keep the manifest's budget.
+    Why not the CDK's HTTPAPIBudget: it charges a call to the first policy that matches it only, so a
+    manifest can enforce a list's limit only by charging each list call a share of the account's credits
+    (10 of 200 on Growth). A tickets page costs 7 credits with the includes and 1 without, so that
+    weighting slows a sync with many list calls by up to a third; and it cannot learn the plan's limits
+    from Freshdesk's headers. This budget charges every call its real credits (1, plus 2 per `include`
+    item on the tickets list and 1 elsewhere) against the account, and list calls one call against their
+    list as well, both at once or neither, so that no call holds a limit's share while it waits for another.
 
     - Windows are moving and one second longer than Freshdesk's minute: the budget starts a call's
       minute just before Freshdesk receives it, so a call exactly a minute after another could land in
@@ -852,8 +1228,8 @@ class FreshdeskAPIBudget(APIBudget):
       first answer. X-Ratelimit-Remaining below what this budget has left means other apps of the
       account spend credits too: the difference counts as spent.
     - A 429 closes the window that refused the call for Retry-After seconds (a whole window without it):
-      the list's when the account still had credits, else the account's. The requester then waits
-      Retry-After and tries again through the budget.
+      the list's when the account still had credits, else the account's. The CDK then waits Retry-After
+      and signs the request again, which takes it through the budget again.
     """
 
     WINDOW_SECONDS = 61.0
@@ -862,9 +1238,8 @@ class FreshdeskAPIBudget(APIBudget):
     LISTS = {"/api/v2/tickets": "tickets_list", "/api/v2/contacts": "contacts_list"}
 
     def __init__(self, rate_limits: Mapping[str, Any]) -> None:
-        super().__init__(policies=[])
-        self._configured = {name: int(rate_limits[name]) for name in ("account", "tickets_list", "contacts_list")}
-        self._windows = {name: _MovingWindow(limit, self.WINDOW_SECONDS) for name, limit in self._configured.items()}
+        self.configured = {name: int(rate_limits[name]) for name in ("account", "tickets_list", "contacts_list")}
+        self._windows = {name: _MovingWindow(limit, self.WINDOW_SECONDS) for name, limit in self.configured.items()}
         self._lock = threading.Lock()
         self._plan_total: Optional[int] = None
 
@@ -896,9 +1271,6 @@ class FreshdeskAPIBudget(APIBudget):
         if path in self.LISTS:
             charges.append((self._windows[self.LISTS[path]], 1))
         return charges
-
-    def get_matching_policy(self, request: Any) -> None:
-        return None  # no CDK policy: the windows above
 
     def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
         charges = self._charges(request)
@@ -944,7 +1316,7 @@ class FreshdeskAPIBudget(APIBudget):
         self._plan_total = total
         lists = PLAN_LIST_LIMITS.get(total, max(1, total // 10))
         plan = {"account": total, "tickets_list": lists, "contacts_list": lists}
-        limits = {name: min(self._configured[name], plan[name]) for name in self._windows}
+        limits = {name: min(self.configured[name], plan[name]) for name in self._windows}
         if any(self._windows[name].limit != limit for name, limit in limits.items()):
             for name, limit in limits.items():
                 self._windows[name].limit = limit

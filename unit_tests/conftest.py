@@ -67,6 +67,14 @@ def virtual_clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
 
 
 @pytest.fixture(autouse=True)
+def new_process_knowledge() -> None:
+    """Each test starts as a new process would: no account's budget, warnings or lookups carried over."""
+    components.ACCOUNTS.forget()
+    yield
+    components.ACCOUNTS.forget()
+
+
+@pytest.fixture(autouse=True)
 def isolated_http_cache(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """Parent streams are read through the CDK's HTTP cache. Without REQUEST_CACHE_PATH it is one in-memory
     SQLite database for the whole process, so one test's cached answers would be served to the next test."""
@@ -76,6 +84,9 @@ def isolated_http_cache(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "custom_fields_lookup: the test mocks the fields endpoints the custom-fields schema loader reads"
+    )
+    config.addinivalue_line(
+        "markers", "tickets_history_lookup: the test mocks the calls that find where a first sync's tickets start"
     )
 
 
@@ -89,3 +100,13 @@ def no_custom_fields_lookup(request: pytest.FixtureRequest, monkeypatch: pytest.
         from source_freshdesk.components import FreshdeskCustomFieldsSchemaLoader
 
         monkeypatch.setattr(FreshdeskCustomFieldsSchemaLoader, "_read_fields", lambda self: [])
+
+
+@pytest.fixture(autouse=True)
+def no_tickets_history_lookup(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first sync of tickets asks Freshdesk for the account's ticket history (FreshdeskTicketWindows, one or
+    two calls) to lay its windows out. That lookup has its own tests (marked `tickets_history_lookup`);
+    everywhere else it learns nothing without a request, so the windows are the calendar's, from start_date
+    or 2010, and each test's exact requests stay those of the stream it is about."""
+    if request.node.get_closest_marker("tickets_history_lookup") is None:
+        monkeypatch.setattr(components.FreshdeskTicketWindows, "_history", lambda self: None)

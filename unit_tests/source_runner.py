@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
+import yaml
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, AirbyteStateMessage, Level, SyncMode
+from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, discover, read
 from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.test.models.scenario import ExpectedOutcome
 from airbyte_cdk.test.state_builder import StateBuilder
 
-from source_freshdesk.run import SourceFreshdesk, run
+from source_freshdesk.run import MANIFEST_PATH, run
+
+MANIFEST = yaml.safe_load(MANIFEST_PATH.read_text(encoding="utf-8"))
+
+
+def manifest_source(catalog: Any = None, config: Optional[Mapping[str, Any]] = None, state: Any = None) -> ConcurrentDeclarativeSource:
+    """The source as the Connector Builder and source-declarative-manifest build it: the CDK's declarative
+    source, from the manifest and components.py alone (here the package's own copy of both)."""
+    return ConcurrentDeclarativeSource(catalog=catalog, config=config, state=state, source_config=copy.deepcopy(MANIFEST))
 
 INCREMENTAL_STREAMS = {"tickets", "conversations", "contacts", "companies", "satisfaction_ratings", "ticket_activities"}
 
@@ -38,12 +49,13 @@ def read_streams(
     expect_failure: Optional[bool] = False,
     debug: bool = False,
 ) -> EntrypointOutput:
-    """`read` of `streams`, with the source built the way run.py builds it: config, catalog and state given
-    to the constructor (the CDK 7 concurrent source reads with those, not with read()'s arguments).
+    """`read` of `streams`, with the source built as the Builder and source-declarative-manifest build it
+    (`manifest_source`): config, catalog and state given to the constructor (the CDK 7 concurrent source
+    reads with those, not with read()'s arguments).
 
     `expect_failure` only keeps the CDK from printing an expected traceback (None: either outcome)."""
     configured_catalog = catalog(*streams)
-    source = SourceFreshdesk(catalog=configured_catalog, config=config, state=stream_state)
+    source = manifest_source(catalog=configured_catalog, config=config, state=stream_state)
     outcomes = {
         True: ExpectedOutcome.EXPECT_EXCEPTION,
         False: ExpectedOutcome.EXPECT_SUCCESS,
@@ -55,7 +67,7 @@ def read_streams(
 
 
 def discover_streams(config: Mapping[str, Any]) -> EntrypointOutput:
-    return discover(SourceFreshdesk(catalog=None, config=config, state=None), config)
+    return discover(manifest_source(config=config), config)
 
 
 def record_ids(output: EntrypointOutput, stream: Optional[str] = None) -> List[Any]:

@@ -10,15 +10,16 @@ from typing import Any, List
 
 import pytest
 import requests
-import yaml
-from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
-from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit, HttpAPIBudget
+from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
+from airbyte_cdk.test.mock_http import HttpMocker
 from requests.structures import CaseInsensitiveDict
 
 from source_freshdesk import components
 from source_freshdesk.components import PLAN_LIST_LIMITS, FreshdeskAPIBudget
-from source_freshdesk.run import MANIFEST_PATH, SourceFreshdesk
 from config_builder import DOMAIN, ConfigBuilder
+from request_builder import FreshdeskRequestBuilder
+from response_builder import FreshdeskResponseBuilder
+from source_runner import manifest_source, read_streams
 
 GROWTH = {"account": 200, "tickets_list": 20, "contacts_list": 20}
 UNCONFIGURED = {"account": 100000, "tickets_list": 20000, "contacts_list": 20000}  # neither plan nor requests_per_minute
@@ -556,41 +557,53 @@ class TestTooManyRequests:
         assert clock.waits == [61.0]  # a whole window from the 429, not from the first call
 
 
-class TestInstalledBySource:
-    """The command's source (run.py's SourceFreshdesk) builds FreshdeskAPIBudget from the config's
-    `_rate_limits` in place of the manifest's HTTPAPIBudget; a manifest-only run (Connector Builder,
-    source-declarative-manifest) keeps the CDK's HttpAPIBudget. PLAN_LIST_LIMITS agrees with the plans
-    of the manifest's `_rate_limits` transformation."""
+class TestTheAccountsBudget:
+    """Contract: the manifest's authenticator (FreshdeskAuthenticator) holds every request that carries the
+    key to FreshdeskAPIBudget, with the config's `_rate_limits`; every stream of an account shares one
+    budget, whichever runtime builds the source (here the CDK's declarative source, as the Connector Builder
+    and source-declarative-manifest build it); the manifest declares no CDK HTTPAPIBudget. PLAN_LIST_LIMITS
+    agrees with the plans of the manifest's `_rate_limits` transformation."""
 
-    def test_given_growth_config_when_source_builds_streams_then_their_budget_is_freshdesk_api_budget_with_growth_limits(self):
-        source = SourceFreshdesk(catalog=None, config=ConfigBuilder().with_plan("growth").build(), state=None)
+    def test_given_growth_config_when_two_streams_are_read_then_one_budget_with_growth_limits_counts_both(self):
+        with HttpMocker() as http_mocker:
+            for path in ("agents", "groups"):
+                http_mocker.get(FreshdeskRequestBuilder.endpoint(path).build(), FreshdeskResponseBuilder.records([]).build())
+            read_streams(ConfigBuilder().with_plan("growth").build(), "agents", "groups")
 
-        source.streams(source._config)
+        budget = components.ACCOUNTS[DOMAIN].budget(GROWTH)
+        assert (budget.limits(), budget.spent()) == (GROWTH, {"account": 2, "tickets_list": 0, "contacts_list": 0})
 
-        budget = source._constructor._api_budget
-        assert (type(budget), budget.limits()) == (FreshdeskAPIBudget, GROWTH)
+    def test_given_the_manifest_when_resolved_then_every_keyed_requester_signs_with_the_budgeting_authenticator(self):
+        resolved = manifest_source(config=ConfigBuilder().with_plan("growth").build()).resolved_manifest
+        authenticators = [node["authenticator"] for node in _nodes(resolved) if isinstance(node.get("authenticator"), dict)]
 
-    def test_given_manifest_only_source_when_streams_built_then_the_cdk_budget_stays(self):
-        command_source = SourceFreshdesk(catalog=None, config=ConfigBuilder().with_plan("growth").build(), state=None)
-        command_source.streams(command_source._config)  # its budget constructor must not leak into other sources
-        manifest = yaml.safe_load(MANIFEST_PATH.read_text())
-        source = ConcurrentDeclarativeSource(
-            source_config=manifest, config=ConfigBuilder().with_plan("growth").build(), catalog=None, state=None
-        )
-
-        source.streams(source._config)
-
-        assert type(source._constructor._api_budget) is HttpAPIBudget
+        assert "api_budget" not in resolved
+        assert len(authenticators) > 30  # one per requester that carries the key: every stream's, and the lookups'
+        assert {a["class_name"] for a in authenticators} == {"source_freshdesk.components.FreshdeskAuthenticator"}
+        assert all(a["rate_limits"] == MANIFEST_RATE_LIMITS for a in authenticators)
 
     def test_given_each_named_plan_when_config_transformed_then_its_list_limits_are_plan_list_limits(self):
         totals = {"trial": 50, "growth": 200, "pro": 400, "enterprise": 700}
 
-        limits = {
-            plan: SourceFreshdesk(catalog=None, config=ConfigBuilder().with_plan(plan).build(), state=None)._config["_rate_limits"]
-            for plan in totals
-        }
+        limits = {plan: manifest_source(config=ConfigBuilder().with_plan(plan).build())._config["_rate_limits"] for plan in totals}
 
         assert limits == {
             plan: {"account": total, "tickets_list": PLAN_LIST_LIMITS[total], "contacts_list": PLAN_LIST_LIMITS[total]}
             for plan, total in totals.items()
         }
+
+
+MANIFEST_RATE_LIMITS = {
+    "account": "{{ config['_rate_limits']['account'] }}",
+    "tickets_list": "{{ config['_rate_limits']['tickets_list'] }}",
+    "contacts_list": "{{ config['_rate_limits']['contacts_list'] }}",
+}
+
+
+def _nodes(tree: Any) -> List[dict]:
+    """Every mapping of a (resolved) manifest."""
+    if isinstance(tree, dict):
+        return [tree] + [node for value in tree.values() for node in _nodes(value)]
+    if isinstance(tree, list):
+        return [node for value in tree for node in _nodes(value)]
+    return []

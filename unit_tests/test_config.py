@@ -18,16 +18,16 @@ from request_builder import FreshdeskRequestBuilder
 from response_builder import FreshdeskResponseBuilder, a_record, fixture, ids
 from source_runner import read_streams, record_ids, run_entrypoint
 
-from source_freshdesk.run import SourceFreshdesk
+from unit_tests.source_runner import manifest_source
 
 
 def _spec() -> Dict[str, Any]:
-    return SourceFreshdesk().spec(logging.getLogger("airbyte")).connectionSpecification
+    return manifest_source().spec(logging.getLogger("airbyte")).connectionSpecification
 
 
 def _normalised(config: Dict[str, Any], tmp_path) -> Dict[str, Any]:
     """The config the streams see: migrated and transformed by the manifest's config_normalization_rules."""
-    return dict(SourceFreshdesk(catalog=None, config=config, state=None).configure(config, str(tmp_path)))
+    return dict(manifest_source(config=config).configure(config, str(tmp_path)))
 
 
 class TestSpec:

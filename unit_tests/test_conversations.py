@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, Dict, List
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 from unittest import TestCase
 from unittest.mock import patch
+
+from airbyte_cdk.sources.declarative.incremental import concurrent_partition_cursor
 
 from airbyte_cdk.models import Level
 from airbyte_cdk.test.mock_http import HttpMocker
@@ -14,7 +18,18 @@ from config_builder import ConfigBuilder
 from dates import NOW, day, days_ago, iso, month_start
 from request_builder import FreshdeskRequestBuilder
 from response_builder import FreshdeskResponseBuilder, a_record, error_response, fixture, ids
-from source_runner import error_messages, final_state, log_messages, read_streams, record_ids, state, stream_statuses
+from source_runner import (
+    error_messages,
+    final_state,
+    log_messages,
+    manifest_source,
+    read_streams,
+    record_ids,
+    state,
+    stream_statuses,
+)
+
+from source_freshdesk import components
 
 _STREAM = "conversations"
 
@@ -49,7 +64,7 @@ def _without_lookback(stream_state: Dict[str, Any]) -> Dict[str, Any]:
 
 class TestConversations(TestCase):
     """GET /api/v2/tickets?updated_since=..&order_by=updated_at&order_type=asc&per_page=100 (the parent list,
-    in the tickets stream's monthly windows, without the includes the tickets stream pays for), then
+    in one window from the state or start_date to now, without the includes the tickets stream pays for), then
     GET /api/v2/tickets/{id}/conversations?per_page=100 once for each ticket, following `link` headers.
 
     Contract: one partition per ticket; a ticket whose conversations answer 404 (deleted since it was listed)
@@ -134,32 +149,23 @@ class TestConversations(TestCase):
         }
 
     @HttpMocker()
-    def test_given_a_ticket_listed_by_two_monthly_windows_when_read_then_its_conversations_are_read_once(
-        self, http_mocker
-    ):
-        last_month, this_month = month_start(NOW, 1), month_start(NOW)
-        in_last_month = _ticket(1, iso(last_month + timedelta(days=2)))
-        in_this_month = _ticket(2, iso(this_month + timedelta(seconds=1)))
-        # Freshdesk has no `updated_before`: the first window's answer runs on into the second window.
-        http_mocker.get(
-            FreshdeskRequestBuilder.ticket_ids(iso(last_month)).build(),
-            FreshdeskResponseBuilder.records([in_last_month, in_this_month]).build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.ticket_ids(iso(this_month)).build(),
-            FreshdeskResponseBuilder.records([in_this_month]).build(),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.conversations(1).build(),
-            FreshdeskResponseBuilder.records([_conversation(10, 1, _at(1))]).build(),
-        )
-        second_ticket = FreshdeskRequestBuilder.conversations(2).build()
-        http_mocker.get(second_ticket, FreshdeskResponseBuilder.records([_conversation(20, 2, _at(1))]).build())
+    def test_given_a_start_date_months_back_when_read_then_the_parent_list_is_one_window_read_once(self, http_mocker):
+        # The parent list needs no windows: the conversations checkpoint at each ticket. One window from
+        # start_date to now, whatever its length, so each ticket is listed, and its conversations read, once.
+        last_month, this_month = month_start(NOW, 2), month_start(NOW)
+        tickets = [_ticket(1, iso(last_month + timedelta(days=2))), _ticket(2, iso(this_month + timedelta(seconds=1)))]
+        parent = FreshdeskRequestBuilder.ticket_ids(iso(last_month)).build()
+        http_mocker.get(parent, FreshdeskResponseBuilder.records(tickets).build())
+        for ticket_id in (1, 2):
+            http_mocker.get(
+                FreshdeskRequestBuilder.conversations(ticket_id).build(),
+                FreshdeskResponseBuilder.records([_conversation(ticket_id * 10, ticket_id, _at(1))]).build(),
+            )
 
         output = read_streams(ConfigBuilder().with_start_date(day(last_month)).build(), _STREAM)
 
         assert sorted(record_ids(output)) == [10, 20]
-        http_mocker.assert_number_of_calls(second_ticket, 1)
+        http_mocker.assert_number_of_calls(parent, 1)
 
     @HttpMocker()
     def test_given_404_for_one_ticket_when_read_then_that_ticket_is_skipped_and_the_others_come_out(self, http_mocker):
@@ -240,11 +246,36 @@ def _parent_checkpoints(output) -> List[str]:
     ]
 
 
+@contextmanager
+def ticket_reads_end_at(*moments: float) -> Iterator[None]:
+    """The clock the conversations' cadence reads: the n-th ticket's conversations are done at `moments[n]`,
+    and the CDK's cursor stamps a state emitted after it with that same moment."""
+    now = [0.0]
+    left: List[float] = list(moments)
+
+    def read_done() -> float:
+        now[0] = left.pop(0)
+        return now[0]
+
+    class CursorTime:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(concurrent_partition_cursor.time, name)
+
+        @staticmethod
+        def time() -> float:
+            return now[0]
+
+    real_time = concurrent_partition_cursor.time
+    with patch.object(components, "_clock", read_done), patch.object(concurrent_partition_cursor, "time", CursorTime()):
+        CursorTime.__getattr__ = lambda self, name: getattr(real_time, name)  # type: ignore[method-assign]
+        yield
+
+
 class TestConversationsCheckpoints(TestCase):
     """Contract: the conversations state moves with each ticket whose conversations are read, not with each
     monthly window of the parent list, and is emitted at most once a minute (the CDK's own cadence for a
     stream with a parent is once every ten minutes), plus once at the end. One worker, so the tickets'
-    conversations are read in the order the parent lists them; the clock is the components' `_clock`.
+    conversations are read in the order the parent lists them; the clock is `ticket_reads_end_at`'s.
     """
 
     def _mock_three_tickets(self, http_mocker: HttpMocker) -> None:
@@ -262,7 +293,7 @@ class TestConversationsCheckpoints(TestCase):
     def test_given_a_minute_between_tickets_when_read_then_a_state_is_emitted_after_each_ticket(self, http_mocker):
         self._mock_three_tickets(http_mocker)
 
-        with patch("source_freshdesk.components._clock", side_effect=[1000.0, 1060.0, 1120.0]):
+        with ticket_reads_end_at(1000.0, 1060.0, 1120.0):
             output = read_streams(ConfigBuilder().with_start_date(_START_DAY).with_field("num_workers", 1).build(), _STREAM)
 
         assert record_ids(output) == [10, 20, 30]
@@ -274,7 +305,7 @@ class TestConversationsCheckpoints(TestCase):
     ):
         self._mock_three_tickets(http_mocker)
 
-        with patch("source_freshdesk.components._clock", side_effect=[1000.0, 1059.0, 1060.0]):
+        with ticket_reads_end_at(1000.0, 1059.0, 1060.0):
             output = read_streams(ConfigBuilder().with_start_date(_START_DAY).with_field("num_workers", 1).build(), _STREAM)
 
         assert record_ids(output) == [10, 20, 30]
@@ -296,7 +327,7 @@ class TestConversationsCheckpoints(TestCase):
                 FreshdeskResponseBuilder.records([_conversation(ticket_id * 10, ticket_id, _at(7))]).build(),
             )
 
-        with patch("source_freshdesk.components._clock", side_effect=[1000.0, 1000.0]):
+        with ticket_reads_end_at(1000.0, 1000.0):
             output = read_streams(
                 ConfigBuilder().with_start_date(_START_DAY).with_field("num_workers", 1).build(),
                 _STREAM,
@@ -306,3 +337,20 @@ class TestConversationsCheckpoints(TestCase):
         # Ticket 2 shares the checkpoint's second, so its conversations come out again: none is skipped.
         assert record_ids(output) == [20, 30]
         assert _parent_checkpoints(output) == [_at(8), _at(7)]
+
+
+class TestTheOnePrivateCdkName(TestCase):
+    """Contract: FreshdeskCheckpointCadence reads and clears the CDK cursor's `_last_emission_time`, the only
+    private name of airbyte-cdk this connector uses. A CDK release that renames it must fail here, by name,
+    not only as a slower checkpoint cadence."""
+
+    def test_given_the_pinned_cdk_when_conversations_are_built_then_their_cursor_has_the_attribute(self):
+        source = manifest_source(config=_config())
+        (conversations,) = [stream for stream in source.streams(_config()) if stream.name == _STREAM]
+        assert hasattr(conversations.cursor, components._CDK_LAST_EMISSION), (
+            f"airbyte-cdk's ConcurrentPerPartitionCursor no longer has `{components._CDK_LAST_EMISSION}`: "
+            "FreshdeskCheckpointCadence cannot shorten its ten-minute state throttle. Find the attribute that "
+            "holds the time of the last state emitted in airbyte_cdk/sources/declarative/incremental/"
+            "concurrent_partition_cursor.py and update _CDK_LAST_EMISSION."
+        )
+        assert isinstance(getattr(conversations.cursor, components._CDK_LAST_EMISSION), float)

@@ -27,7 +27,7 @@ from source_runner import (
     read_streams,
     stream_statuses,
 )
-from source_freshdesk.run import SourceFreshdesk
+from unit_tests.source_runner import manifest_source
 from test_schemas import load_schema
 
 FIELDS_ENDPOINTS = {"tickets": "ticket_fields", "contacts": "contact_fields", "companies": "company_fields"}
@@ -212,7 +212,7 @@ class TestTypedValues:
     def test_given_schema_asked_for_by_two_discovers_and_a_read_when_run_then_each_fields_endpoint_is_called_once(self):
         config = ConfigBuilder().build()
         configured_catalog = catalog("contacts", "companies")
-        source = SourceFreshdesk(catalog=configured_catalog, config=config, state=None)
+        source = manifest_source(catalog=configured_catalog, config=config)
         with HttpMocker() as http_mocker:
             serve_fields(http_mocker, contacts=FreshdeskResponseBuilder.records([custom_field("cf_seats", "custom_number")]).build())
             http_mocker.get(
@@ -321,7 +321,7 @@ class TestFallback:
 
 def test_given_the_manifest_when_resolved_then_only_tickets_contacts_and_companies_type_their_custom_fields():
     """Which streams use the loader, and with which fields endpoint: nothing else pays for the lookup."""
-    manifest = SourceFreshdesk(config=ConfigBuilder().build()).resolved_manifest
+    manifest = manifest_source(config=ConfigBuilder().build()).resolved_manifest
     loaders: Mapping[str, Any] = {stream["name"]: stream["schema_loader"] for stream in manifest["streams"]}
     custom: List[str] = sorted(name for name, loader in loaders.items() if loader["type"] == "CustomSchemaLoader")
     assert custom == ["companies", "contacts", "tickets"]

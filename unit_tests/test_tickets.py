@@ -167,27 +167,6 @@ class TestTicketsFirstSync(TestCase):
         assert error_messages(output) == []
 
     @HttpMocker()
-    def test_given_tickets_start_set_by_the_command_when_read_then_the_windows_start_there_not_at_start_date(
-        self, http_mocker
-    ):
-        # run.py sets `_tickets_start` to the oldest updated_at of the three lists on a sync from scratch.
-        tickets_start = iso(days_ago(10))
-        http_mocker.get(
-            _page(tickets_start).build(),
-            FreshdeskResponseBuilder.records([_ticket(1, tickets_start)]).build(),
-        )
-        _mock_empty_lists(http_mocker, tickets_start)
-
-        output = read_streams(
-            ConfigBuilder().with_start_date(day(days_ago(400))).with_field("_tickets_start", tickets_start).build(),
-            _STREAM,
-        )
-
-        assert queries_sent(http_mocker, "/api/v2/tickets") == _each_list_once(tickets_start)
-        assert record_ids(output) == [1]
-        assert final_state(output, _STREAM) == {"updated_at": tickets_start}
-
-    @HttpMocker()
     def test_given_link_header_when_read_then_pages_2_and_3_are_read_with_page_until_the_header_is_absent(
         self, http_mocker
     ):

@@ -1,182 +1,240 @@
-"""`tickets_history`, the probe run.py sends before a first sync of tickets: where the account's tickets
-start (the oldest `updated_at` of the three lists) and how long the windows are (the newest 100 tickets'
-pace).
+"""FreshdeskTicketWindows, the tickets stream's retriever: on a first sync, the windows are laid out by the
+account's history (its oldest ticket, and the pace of its newest 100), learnt from Freshdesk through the
+connector's own requester before the first window; a calendar month that starts no window costs nothing.
 
-A transient failure (429, 5xx, dropped connection) is tried again, up to 4 attempts per call, so that it
-does not cost the sync its start (monthly windows from start_date or 2010). Any other failure gives up at
-once. The waits go through `run._sleep`, which these tests replace: nothing sleeps for real.
+Every test reads the real stream from the manifest, as the Connector Builder and source-declarative-manifest
+build it; HttpMocker matches each lookup call's exact query.
 """
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Dict, List
 
 import pytest
-import requests
-import requests_mock
+from airbyte_cdk.models import Level
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
-from config_builder import API_KEY, DOMAIN, ConfigBuilder
+from config_builder import API_KEY, ConfigBuilder
+from dates import NOW
+from request_builder import DEFAULT_START, FreshdeskRequestBuilder
+from response_builder import FreshdeskResponseBuilder, a_record
+from source_runner import all_output_text, discover_streams, final_state, log_messages, queries_sent, read_streams, record_ids, state
 
-from source_freshdesk import run
-from source_freshdesk.components import FreshdeskAPIBudget
-from source_freshdesk.run import tickets_history
+from source_freshdesk import components
 
-URL = f"https://{DOMAIN}/api/v2/tickets"
-OLDEST = "2022-03-04T05:06:07Z"
-OK = {"status_code": 200, "json": [{"id": 1, "updated_at": OLDEST}]}
-GIVE_UP = "Could not find the oldest ticket ({}); the tickets windows start at start_date or 2010."
+pytestmark = pytest.mark.tickets_history_lookup
+
+GIVE_UP = "Could not learn the account's ticket history ({}); the tickets are read in monthly windows from {}."
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> List[float]:
-    waits: List[float] = []
-    monkeypatch.setattr(run, "_sleep", waits.append)
-    return waits
+def http_mocker() -> Any:
+    """HttpMocker for plain pytest tests (its decorator form is for unittest.TestCase methods)."""
+    with HttpMocker() as mocker:
+        yield mocker
 
 
-def _probe(default_list: List[Dict[str, Any]]) -> Dict[str, Any]:
-    """Runs the probe with the default list answering `default_list` in turn; deleted and spam hold a newer ticket."""
-    with requests_mock.Mocker() as mocker:
-        mocker.get(URL, response_list=default_list, additional_matcher=lambda request: "filter" not in request.qs)
-        mocker.get(f"{URL}?filter=deleted", json=[{"id": 2, "updated_at": "2023-01-01T00:00:00Z"}])
-        mocker.get(f"{URL}?filter=spam", json=[{"id": 3, "updated_at": "2024-01-01T00:00:00Z"}])
-
-        history = tickets_history(ConfigBuilder().build())
-
-        default_calls = [request for request in mocker.request_history if "filter" not in request.qs]
-        start = history["_tickets_start"] if history else None
-        return {"start": start, "default_calls": len(default_calls), "all_calls": len(mocker.request_history)}
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@pytest.mark.parametrize(
-    "headers, wait",
-    [
-        pytest.param({"Retry-After": "7"}, 7, id="retry-after-7"),
-        pytest.param({"Retry-After": "3600"}, 60, id="retry-after-capped-at-60"),
-        pytest.param({}, 5, id="no-retry-after"),
-    ],
-)
-def test_given_429_then_200_when_probed_then_it_waits_retry_after_and_finds_the_oldest_ticket(headers, wait, sleeps):
-    result = _probe([{"status_code": 429, "headers": headers}, OK])
-
-    assert result == {"start": OLDEST, "default_calls": 2, "all_calls": 4}
-    assert sleeps == [wait]
+def lookup(order_type: str, per_page: int, since: str = DEFAULT_START) -> FreshdeskRequestBuilder:
+    """One call of the lookup: the default tickets list sorted by updated_at, no includes."""
+    return FreshdeskRequestBuilder("tickets").with_query(
+        order_by="updated_at", order_type=order_type, per_page=str(per_page), updated_since=since
+    )
 
 
-def test_given_503_then_200_when_probed_then_it_backs_off_and_finds_the_oldest_ticket(sleeps):
-    result = _probe([{"status_code": 503}, OK])
-
-    assert result == {"start": OLDEST, "default_calls": 2, "all_calls": 4}
-    assert sleeps == [2]
+NEWEST = lookup("desc", 100)
+OLDEST = lookup("asc", 1)
 
 
-def test_given_connection_error_then_200_when_probed_then_it_backs_off_and_finds_the_oldest_ticket(sleeps):
-    result = _probe([{"exc": requests.ConnectionError}, OK])
-
-    assert result == {"start": OLDEST, "default_calls": 2, "all_calls": 4}
-    assert sleeps == [2]
-
-
-def test_given_503_four_times_when_probed_then_it_gives_up_after_4_attempts(sleeps, caplog):
-    with caplog.at_level(logging.WARNING, logger="airbyte"):
-        result = _probe([{"status_code": 503}] * 4)
-
-    assert result == {"start": None, "default_calls": 4, "all_calls": 4}
-    assert sleeps == [2, 4, 8]
-    assert [record.getMessage() for record in caplog.records] == [GIVE_UP.format("status 503")]
-
-
-def test_given_401_when_probed_then_it_gives_up_at_once_without_the_api_key_in_the_log(sleeps, caplog):
-    with caplog.at_level(logging.WARNING, logger="airbyte"):
-        result = _probe([{"status_code": 401, "json": {"code": "invalid_credentials"}}])
-
-    assert result == {"start": None, "default_calls": 1, "all_calls": 1}
-    assert sleeps == []
-    assert [record.getMessage() for record in caplog.records] == [GIVE_UP.format("status 401")]
-    assert API_KEY not in caplog.text
-
-
-NOW = datetime(2026, 6, 30, 12, 0, 0, tzinfo=timezone.utc)
-
-
-def _tickets_every(hours: float, count: int, newest: datetime = NOW) -> List[Dict[str, Any]]:
+def tickets_every(hours: float, count: int, newest: datetime = NOW) -> List[Dict[str, Any]]:
     """`count` tickets, newest first, `hours` apart, as the default list sorted descending returns them."""
-    return [{"id": n, "updated_at": (newest - timedelta(hours=hours * n)).strftime("%Y-%m-%dT%H:%M:%SZ")} for n in range(count)]
+    return [a_record("tickets", id=n + 1, updated_at=iso(newest - timedelta(hours=hours * n))) for n in range(count)]
 
 
-class TestWindowLength:
-    """Contract: the probe asks the default list for its newest 100 tickets (`order_type=desc`, one page);
-    when the page is full, the oldest default ticket takes one more call (`order_type=asc`, `per_page=1`).
-    The window lasts as long as 1,000 tickets take at the pace of those 100, and at least a month
-    (`_tickets_step` P1M); fewer than 100 tickets make one window, from the oldest ticket to today."""
+def one_ticket(updated_at: str, ticket_id: int = 900) -> HttpResponse:
+    return FreshdeskResponseBuilder.records([a_record("tickets", id=ticket_id, updated_at=updated_at)]).build()
 
-    @staticmethod
-    def probe(newest_page: List[Dict[str, Any]], oldest: str = "2020-01-02T03:04:05Z") -> Dict[str, Any]:
-        with requests_mock.Mocker() as mocker:
-            mocker.get(URL, json=newest_page, additional_matcher=lambda request: request.qs.get("order_type") == ["desc"])
-            mocker.get(URL, json=[{"id": 0, "updated_at": oldest}], additional_matcher=lambda request: request.qs.get("order_type") == ["asc"] and "filter" not in request.qs)
-            mocker.get(f"{URL}?filter=deleted", json=[])
-            mocker.get(f"{URL}?filter=spam", json=[{"id": 3, "updated_at": "2025-01-01T00:00:00Z"}])
-            history = tickets_history(ConfigBuilder().build())
-            calls = [{key: value[0] for key, value in request.qs.items()} for request in mocker.request_history]
-        return {"history": history, "calls": calls}
 
-    @pytest.fixture(autouse=True)
-    def frozen_now(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(run, "_now", lambda: NOW)
+def mock_lists(http_mocker: HttpMocker, since: str, pages: Dict[str, List[Dict[str, Any]]]) -> None:
+    """The tickets stream's own windows from `since`: each list answers its page once (no includes check)."""
+    for ticket_list, records in pages.items():
+        request = FreshdeskRequestBuilder.tickets(since, ticket_list)
+        http_mocker.get(request.build(), FreshdeskResponseBuilder.records(records).build())
 
-    def test_given_100_tickets_over_10_days_when_probed_then_windows_last_100_days(self, caplog):
-        with caplog.at_level(logging.INFO, logger="airbyte"):
-            result = self.probe(_tickets_every(hours=240 / 99, count=100))
 
-        assert result["history"] == {"_tickets_start": "2020-01-02T03:04:05Z", "_tickets_step": "P100D"}
-        since = "2010-01-01t00:00:00z"  # requests_mock lower-cases query values
-        assert result["calls"] == [
-            {"order_by": "updated_at", "order_type": "desc", "per_page": "100", "updated_since": since},
-            {"order_by": "updated_at", "order_type": "asc", "per_page": "1", "updated_since": since},
-            {"order_by": "updated_at", "order_type": "asc", "per_page": "1", "updated_since": since, "filter": "deleted"},
-            {"order_by": "updated_at", "order_type": "asc", "per_page": "1", "updated_since": since, "filter": "spam"},
+class TestFirstSyncWindows:
+    """Contract: before a first sync's first window, the default list's newest 100 tickets (`order_type=desc`,
+    one page, from start_date or 2010, no includes) and, when there are 100, its oldest (`per_page=1`,
+    ascending). Fewer than 100 tickets: one window from start_date or 2010 to now. Else the first window
+    reads from start_date or 2010 to the oldest ticket plus a window length (1,000 tickets at the newest
+    100's pace, at least a month), the next ones a window length each; a calendar month that starts none
+    costs no call. The state is the CDK's: the newest ticket read."""
+
+    def test_given_99_tickets_when_first_sync_then_one_lookup_call_and_each_list_once_from_2010(self, http_mocker):
+        page = tickets_every(hours=24, count=99)
+        http_mocker.get(NEWEST.build(), FreshdeskResponseBuilder.records(page).build())
+        mock_lists(http_mocker, DEFAULT_START, {"default": page[::-1], "deleted": [], "spam": []})
+
+        output = read_streams(ConfigBuilder().build(), "tickets")
+
+        assert queries_sent(http_mocker, "/api/v2/tickets") == [NEWEST.query] + [
+            FreshdeskRequestBuilder.tickets(DEFAULT_START, ticket_list).query for ticket_list in ("default", "deleted", "spam")
         ]
-        assert [record.getMessage() for record in caplog.records] == [
-            "Reading tickets from 2020-01-02T03:04:05Z, the oldest ticket's last update, in windows of 100 days: "
-            "1,000 tickets at the pace of the newest 100."
-        ]
+        assert sorted(record_ids(output)) == list(range(1, 100))
+        assert final_state(output, "tickets") == {"updated_at": page[0]["updated_at"]}
+        assert "Reading tickets from 2010-01-01T00:00:00Z in one window: the account has fewer than 100 tickets." in log_messages(output, Level.INFO)
 
-    def test_given_100_tickets_over_3_days_when_probed_then_windows_are_monthly(self, caplog):
-        with caplog.at_level(logging.INFO, logger="airbyte"):
-            result = self.probe(_tickets_every(hours=72 / 99, count=100))
+    def test_given_100_tickets_over_10_days_when_first_sync_then_windows_of_100_days_from_the_oldest(self, http_mocker):
+        oldest = NOW - timedelta(days=150)
+        second = oldest + timedelta(days=100)  # then oldest + 200 days: past now
+        http_mocker.get(NEWEST.build(), FreshdeskResponseBuilder.records(tickets_every(hours=240 / 99, count=100)).build())
+        http_mocker.get(OLDEST.build(), one_ticket(iso(oldest)))
+        mock_lists(http_mocker, DEFAULT_START, {"default": [a_record("tickets", id=900, updated_at=iso(oldest))], "deleted": [], "spam": []})
+        mock_lists(http_mocker, iso(second), {"default": [], "deleted": [], "spam": []})
 
-        assert result["history"] == {"_tickets_start": "2020-01-02T03:04:05Z", "_tickets_step": "P1M"}
-        assert [record.getMessage() for record in caplog.records] == [
-            "Reading tickets from 2020-01-02T03:04:05Z, the oldest ticket's last update, in monthly windows."
-        ]
+        output = read_streams(ConfigBuilder().build(), "tickets")
 
-    def test_given_99_tickets_when_probed_then_one_window_from_the_oldest_ticket_to_today(self, caplog):
-        page = _tickets_every(hours=24, count=99)  # the oldest: 98 days before NOW, 2026-03-24T12:00:00Z
+        sent = queries_sent(http_mocker, "/api/v2/tickets")
+        assert sent[:2] == [NEWEST.query, OLDEST.query]
+        assert sorted(query["updated_since"] for query in sent[2:]) == [DEFAULT_START] * 3 + [iso(second)] * 3
+        assert record_ids(output) == [900]
+        assert (
+            f"Reading tickets from 2010-01-01T00:00:00Z: the oldest ticket was updated at {iso(oldest)}, then windows "
+            "of 100 days (1,000 tickets at the pace of the newest 100, at least a month)."
+        ) in log_messages(output, Level.INFO)
 
-        with caplog.at_level(logging.INFO, logger="airbyte"):
-            result = self.probe(page)
+    def test_given_a_window_that_ends_inside_a_month_when_read_then_its_records_stop_there_and_the_next_window_takes_the_rest(
+        self, http_mocker
+    ):
+        oldest = NOW - timedelta(days=150)
+        second = oldest + timedelta(days=100)
+        before, after = iso(second - timedelta(seconds=1)), iso(second)
+        http_mocker.get(NEWEST.build(), FreshdeskResponseBuilder.records(tickets_every(hours=240 / 99, count=100)).build())
+        http_mocker.get(OLDEST.build(), one_ticket(iso(oldest)))
+        # The first window's page runs past its end: the ticket at `after` is the second window's.
+        first_page = [a_record("tickets", id=1, updated_at=before), a_record("tickets", id=2, updated_at=after)]
+        mock_lists(http_mocker, DEFAULT_START, {"default": first_page, "deleted": [], "spam": []})
+        mock_lists(http_mocker, after, {"default": [a_record("tickets", id=2, updated_at=after)], "deleted": [], "spam": []})
 
-        assert result["history"] == {"_tickets_start": "2025-01-01T00:00:00Z", "_tickets_step": "P546D"}
-        assert len(result["calls"]) == 3  # the oldest default ticket is the page's last: no call for it
-        assert [record.getMessage() for record in caplog.records] == [
-            "Reading tickets from 2025-01-01T00:00:00Z, the oldest ticket's last update, in one window: the "
-            "account has fewer than 100 tickets."
-        ]
+        output = read_streams(ConfigBuilder().build(), "tickets")
 
-    def test_given_no_ticket_at_all_when_probed_then_one_window_of_today(self):
-        with requests_mock.Mocker() as mocker:
-            mocker.get(URL, json=[])
-            history = tickets_history(ConfigBuilder().build())
+        assert sorted(record_ids(output)) == [1, 2]
+        assert final_state(output, "tickets") == {"updated_at": after}
 
-        assert history == {"_tickets_start": "2026-06-30T12:00:00Z", "_tickets_step": "P1M"}
+    def test_given_start_date_when_first_sync_then_the_lookup_and_the_first_window_start_there(self, http_mocker):
+        since = iso(NOW - timedelta(days=20)).replace(iso(NOW - timedelta(days=20))[11:], "00:00:00Z")
+        http_mocker.get(lookup("desc", 100, since=since).build(), one_ticket(iso(NOW - timedelta(days=3))))
+        mock_lists(http_mocker, since, {"default": [a_record("tickets", id=900, updated_at=iso(NOW - timedelta(days=3)))], "deleted": [], "spam": []})
 
-    def test_given_a_budget_when_probed_then_its_calls_are_charged_to_it(self):
-        budget = FreshdeskAPIBudget({"account": 200, "tickets_list": 20, "contacts_list": 20})
-        with requests_mock.Mocker() as mocker:
-            mocker.get(URL, json=_tickets_every(hours=1, count=100))
-            tickets_history(ConfigBuilder().build(), budget)
+        output = read_streams(ConfigBuilder().with_start_date(since[:10]).build(), "tickets")
 
-        assert budget.spent() == {"account": 4, "tickets_list": 4, "contacts_list": 0}
+        assert queries_sent(http_mocker, "/api/v2/tickets")[0] == lookup("desc", 100, since=since).query
+        assert record_ids(output) == [900]
+
+    def test_given_no_ticket_at_all_when_first_sync_then_one_window_from_2010(self, http_mocker):
+        http_mocker.get(NEWEST.build(), FreshdeskResponseBuilder.records([]).build())
+        mock_lists(http_mocker, DEFAULT_START, {"default": [], "deleted": [], "spam": []})
+
+        output = read_streams(ConfigBuilder().build(), "tickets")
+
+        assert len(queries_sent(http_mocker, "/api/v2/tickets")) == 4
+        assert record_ids(output) == []
+
+    def test_given_a_state_when_synced_then_nothing_is_looked_up(self, http_mocker):
+        since = iso(NOW - timedelta(days=2))
+        mock_lists(http_mocker, since, {"default": [], "deleted": [], "spam": []})
+
+        read_streams(ConfigBuilder().build(), "tickets", stream_state=state("tickets", {"updated_at": since}))
+
+        assert [query["order_type"] for query in queries_sent(http_mocker, "/api/v2/tickets")] == ["asc"] * 3
+
+    def test_given_conversations_only_when_first_sync_then_nothing_is_looked_up_and_the_parent_is_one_window(self, http_mocker):
+        # The conversations checkpoint at each ticket: their parent list reads one window from 2010, one
+        # call however empty the years before the first ticket.
+        updated = iso(NOW - timedelta(days=3))
+        http_mocker.get(FreshdeskRequestBuilder.ticket_ids(DEFAULT_START).build(), one_ticket(updated))
+        http_mocker.get(FreshdeskRequestBuilder.conversations(900).build(), FreshdeskResponseBuilder.records([]).build())
+
+        read_streams(ConfigBuilder().build(), "conversations")
+
+        assert queries_sent(http_mocker, "/api/v2/tickets") == [FreshdeskRequestBuilder.ticket_ids(DEFAULT_START).query]
+
+    def test_given_discover_when_run_then_nothing_is_looked_up(self, http_mocker):
+        output = discover_streams(ConfigBuilder().build())
+
+        assert len(output.catalog.catalog.streams) == 31
+        assert queries_sent(http_mocker, "/api/v2/tickets") == []
+
+
+class TestWhenFreshdeskCannotSay:
+    """Contract: the lookup goes through the connector's requester with the manifest's `lookup_error_handler`:
+    a 5xx is tried 3 more times, a 429 waits its Retry-After, a refusal (401, 403) is not retried. When no
+    usable answer comes, one warning says so and the windows are the calendar's (monthly from start_date or
+    2010); the sync goes on. The key never appears in the output."""
+
+    SINCE = iso(NOW - timedelta(days=10))[:10]
+
+    def test_given_503_on_every_attempt_when_first_sync_then_4_attempts_one_warning_and_calendar_windows(
+        self, http_mocker, virtual_clock
+    ):
+        since = f"{self.SINCE}T00:00:00Z"
+        http_mocker.get(lookup("desc", 100, since=since).build(), [HttpResponse("{}", 503)] * 4)
+        mock_lists(http_mocker, since, {"default": [], "deleted": [], "spam": []})
+
+        output = read_streams(ConfigBuilder().with_start_date(self.SINCE).build(), "tickets", expect_failure=None)
+
+        assert [query["order_type"] for query in queries_sent(http_mocker, "/api/v2/tickets")] == ["desc"] * 4 + ["asc"] * 3
+        assert virtual_clock.retry_sleeps == [3.0, 5.0, 9.0]
+        assert log_messages(output, Level.WARN) == [GIVE_UP.format("no answer until the retries ran out", since)]
+
+    def test_given_429_then_200_when_first_sync_then_it_waits_retry_after(self, http_mocker, virtual_clock):
+        since = f"{self.SINCE}T00:00:00Z"
+        http_mocker.get(
+            lookup("desc", 100, since=since).build(),
+            [HttpResponse("{}", 429, headers={"Retry-After": "7"}), FreshdeskResponseBuilder.records([]).build()],
+        )
+        mock_lists(http_mocker, since, {"default": [], "deleted": [], "spam": []})
+
+        output = read_streams(ConfigBuilder().with_start_date(self.SINCE).build(), "tickets")
+
+        assert virtual_clock.retry_sleeps == [8.0]  # Retry-After, plus the CDK's second
+        assert log_messages(output, Level.WARN) == []
+
+    def test_given_401_when_first_sync_then_one_call_one_warning_and_no_key_in_the_output(self, http_mocker):
+        since = f"{self.SINCE}T00:00:00Z"
+        http_mocker.get(lookup("desc", 100, since=since).build(), HttpResponse('{"code": "invalid_credentials"}', 401))
+        mock_lists(http_mocker, since, {"default": [], "deleted": [], "spam": []})
+
+        output = read_streams(ConfigBuilder().with_start_date(self.SINCE).build(), "tickets", expect_failure=None)
+
+        assert [query["order_type"] for query in queries_sent(http_mocker, "/api/v2/tickets")][:1] == ["desc"]
+        assert GIVE_UP.format("status 401", since) in log_messages(output, Level.WARN)
+        assert API_KEY not in all_output_text(output)
+
+    def test_given_an_object_instead_of_a_list_when_first_sync_then_it_gives_up_with_one_warning(self, http_mocker):
+        since = f"{self.SINCE}T00:00:00Z"
+        http_mocker.get(lookup("desc", 100, since=since).build(), HttpResponse('{"tickets": []}', 200))
+        mock_lists(http_mocker, since, {"default": [], "deleted": [], "spam": []})
+
+        output = read_streams(ConfigBuilder().with_start_date(self.SINCE).build(), "tickets")
+
+        assert log_messages(output, Level.WARN) == [GIVE_UP.format("the answer is not a list of tickets", since)]
+
+
+class TestTheLookupsBudget:
+    """Contract: the lookup's calls go through the account's budget like every other call (1 credit each,
+    and one call each against the tickets list's own limit)."""
+
+    def test_given_growth_when_first_sync_then_the_lookup_is_charged_to_the_account_and_the_tickets_list(self, http_mocker):
+        http_mocker.get(NEWEST.build(), FreshdeskResponseBuilder.records([]).build())
+        mock_lists(http_mocker, DEFAULT_START, {"default": [], "deleted": [], "spam": []})
+
+        read_streams(ConfigBuilder().with_plan("growth").build(), "tickets")
+
+        budget = components.ACCOUNTS["acme.freshdesk.com"].budget({"account": 200, "tickets_list": 20, "contacts_list": 20})
+        # 1 lookup call (1 credit), then 3 list pages with the includes (7 credits each)
+        assert budget.spent() == {"account": 1 + 3 * 7, "tickets_list": 4, "contacts_list": 0}
