@@ -2,7 +2,7 @@
 FROM python:3.11-slim-bookworm
 
 LABEL io.airbyte.name="airbyte/source-freshdesk" \
-      io.airbyte.version="0.3.0"
+      io.airbyte.version="0.4.0"
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

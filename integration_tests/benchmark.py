@@ -1,11 +1,15 @@
 """The benchmark: full and incremental syncs through the real command line against the emulator.
 
-    .venv/bin/python -m integration_tests.benchmark [--tickets 20000] [--throttled-tickets 600] [--only NAME]
+    .venv/bin/python -m integration_tests.benchmark [--tickets 20000] [--throttled-tickets 600]
+        [--history-tickets 5000] [--only NAME] [--runtime package|manifest-only|both]
 
 Prints one table: scenario, records, requests, the minimum number of requests the data needs, 429s
 served, wall seconds, the floor (minimum credits / the emulated per-minute limit, for throttled
 scenarios), records per second, the connector's CPU seconds and its peak resident memory.
-`--only interrupted` runs instead a sync under Growth limits killed just before a conversations state
+`history` is a first sync, without `start_date`, of an account whose tickets span five years. Each
+scenario runs through the `source-freshdesk` command, through `source-declarative-manifest` with the
+bundle, or both (`--runtime`, default both; the throttled scenarios of both runtimes run side by side,
+each against its own emulator). `--only interrupted` runs instead a sync under Growth limits killed just before a conversations state
 is due, resumes it from its last states, and prints how many conversations calls the resumed sync
 made again.
 
@@ -29,10 +33,11 @@ import platform
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional
 
 from integration_tests.emulator import Emulator, RateLimits, Sizes
-from integration_tests.harness import Run, configured_catalog, run_connector, stream_connector
+from integration_tests.harness import RUNTIMES, Run, configured_catalog, run_connector, stream_connector
 
 PAGE = 100
 
@@ -121,24 +126,24 @@ class Row:
 HEADER = ["scenario", "records", "requests", "minimum", "extra", "429s", "wall s", "floor s", "rec/s", "CPU s", "rec/CPU s", "peak MB"]
 
 
-def sync(emu: Emulator, config: Dict[str, Any], state: Optional[List[Dict[str, Any]]] = None) -> Run:
+def sync(emu: Emulator, config: Dict[str, Any], state: Optional[List[Dict[str, Any]]] = None, runtime: str = "package") -> Run:
     discovered = run_connector("discover", config, env=emu.env()).one("CATALOG")["catalog"]["streams"]
     emu.log.clear()
     if hasattr(emu, "limiter"):
         emu.limiter.reset()
-    run = run_connector("read", config, configured_catalog(discovered), state=state, env=emu.env(), timeout=7200)
+    run = run_connector("read", config, configured_catalog(discovered), state=state, env=emu.env(), timeout=7200, runtime=runtime)
     if run.returncode != 0:
         raise SystemExit(f"the sync failed:\n{run.stderr[-3000:]}")
     return run
 
 
-def unthrottled(tickets: int) -> List[Row]:
+def unthrottled(tickets: int, runtime: str) -> List[Row]:
     rows = []
     sizes = Sizes(tickets=tickets, contacts=tickets // 4, companies=tickets // 40)
     with Emulator(seed=101, sizes=sizes, now=account_clock()) as emu:
         config = emu.config()
-        full = sync(emu, config)
-        rows.append(Row(f"full, unthrottled, {tickets} tickets", full, len(emu.log.entries), minimum_requests(emu), emu.log.count_429(), None))
+        full = sync(emu, config, runtime=runtime)
+        rows.append(Row(f"{runtime}: full, unthrottled, {tickets} tickets", full, len(emu.log.entries), minimum_requests(emu), emu.log.count_429(), None))
 
         newest = full.last_state_per_stream()["tickets"]["updated_at"]
         emu.data.advance(3600)
@@ -147,23 +152,31 @@ def unthrottled(tickets: int) -> List[Row]:
         for ticket_id in changed[::2]:
             emu.data.add_conversation(ticket_id)
         emu.data.update_tickets(changed[1::2])
-        incremental = sync(emu, config, full.state_messages_for_next_sync())
+        incremental = sync(emu, config, full.state_messages_for_next_sync(), runtime=runtime)
         # The full sync read the export's days up to yesterday: the next has only today's to look for.
         floor = minimum_requests(emu, start_date=newest, activities_since=datetime.now(timezone.utc).date().isoformat())
-        rows.append(Row(f"incremental after 1% changed ({len(changed)} tickets)", incremental, len(emu.log.entries), floor, emu.log.count_429(), None))
+        rows.append(Row(f"{runtime}: incremental after 1% changed ({len(changed)} tickets)", incremental, len(emu.log.entries), floor, emu.log.count_429(), None))
     return rows
 
 
-def throttled(tickets: int, configured: bool) -> Row:
+def history(tickets: int, runtime: str) -> Row:
+    """A first sync without `start_date` of an account whose tickets span five years."""
+    sizes = Sizes(tickets=tickets, contacts=tickets // 4, companies=tickets // 40, history_days=5 * 365)
+    with Emulator(seed=404, sizes=sizes, now=account_clock()) as emu:
+        run = sync(emu, emu.config(), runtime=runtime)
+        return Row(f"{runtime}: full, {tickets} tickets over 5 years, no start_date", run, len(emu.log.entries), minimum_requests(emu), emu.log.count_429(), None)
+
+
+def throttled(tickets: int, configured: bool, runtime: str) -> Row:
     limits = RateLimits(per_minute=200, tickets_list=20, contacts_list=20)
     sizes = Sizes(tickets=tickets, contacts=tickets // 4, companies=tickets // 40, history_days=300)
     with Emulator(seed=202, sizes=sizes, rate_limits=limits, now=account_clock()) as emu:
         config = emu.config(plan="growth") if configured else emu.config()
-        run = sync(emu, config)
+        run = sync(emu, config, runtime=runtime)
         minimum = minimum_requests(emu)
         credits = minimum + 6 * (pages(len(emu.data.expected("tickets"))) + 2)  # includes on tickets pages
         label = "configured plan: growth" if configured else "no limit configured"
-        return Row(f"full, Growth limits (200/min), {label}", run, len(emu.log.entries), minimum, emu.log.count_429(), credits / 200 * 60)
+        return Row(f"{runtime}: full, Growth limits (200/min), {label}", run, len(emu.log.entries), minimum, emu.log.count_429(), credits / 200 * 60)
 
 
 def interrupted(tickets: int, kill_after_state_seconds: float) -> str:
@@ -205,19 +218,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=20_000)
     parser.add_argument("--throttled-tickets", type=int, default=600)
-    parser.add_argument("--only", choices=["unthrottled", "throttled", "unconfigured", "interrupted"])
+    parser.add_argument("--history-tickets", type=int, default=5_000)
+    parser.add_argument("--only", choices=["unthrottled", "history", "throttled", "unconfigured", "interrupted"])
+    parser.add_argument("--runtime", choices=[*RUNTIMES, "both"], default="both")
     args = parser.parse_args()
+    runtimes = list(RUNTIMES) if args.runtime == "both" else [args.runtime]
 
     if args.only == "interrupted":
         print(interrupted(args.throttled_tickets, kill_after_state_seconds=55))
         return 0
     rows: List[Row] = []
-    if args.only in (None, "unthrottled"):
-        rows += unthrottled(args.tickets)
-    if args.only in (None, "throttled"):
-        rows.append(throttled(args.throttled_tickets, configured=True))
-    if args.only in (None, "unconfigured"):
-        rows.append(throttled(args.throttled_tickets, configured=False))
+    for runtime in runtimes:  # one at a time: their CPU figures would disturb each other
+        if args.only in (None, "unthrottled"):
+            rows += unthrottled(args.tickets, runtime)
+        if args.only in (None, "history"):
+            rows.append(history(args.history_tickets, runtime))
+    paced = [(configured, runtime) for configured in (True, False) for runtime in runtimes
+             if args.only in (None, "throttled" if configured else "unconfigured")]
+    with ThreadPoolExecutor(max_workers=max(1, len(paced))) as pool:  # they mostly wait
+        rows += list(pool.map(lambda job: throttled(args.throttled_tickets, *job), paced))
 
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
     widths = [max(len(h), *(len(r.cells()[i]) for r in rows)) for i, h in enumerate(HEADER)]

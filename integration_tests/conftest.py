@@ -33,9 +33,11 @@ def connector(
     catalog: Optional[Mapping[str, Any]] = None,
     state: Optional[Sequence[Mapping[str, Any]]] = None,
     env: Optional[Mapping[str, str]] = None,
+    runtime: str = "package",
 ) -> Run:
-    """Runs the real command line and checks, on every run of the suite, that the key did not leak."""
-    run = run_connector(command, config, catalog, state, env=env)
+    """Runs the real command line (or the bundle in `source-declarative-manifest`, see `harness.RUNTIMES`)
+    and checks, on every run of the suite, that the key did not leak."""
+    run = run_connector(command, config, catalog, state, env=env, runtime=runtime)
     assert_no_secret(run)
     return run
 

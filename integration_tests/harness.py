@@ -6,6 +6,8 @@ Airbyte platform and PyAirbyte run it, through its console script, talking HTTPS
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
 import shutil
@@ -51,6 +53,42 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
         return self.peak_kib / 1024
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# The two ways the connector runs: the `source-freshdesk` command, and Airbyte's `source-declarative-manifest`
+# with the bundle (manifest.yaml and components.py, what the Connector Builder and the manifest-only
+# image load), in a process where the `source_freshdesk` package cannot be imported.
+RUNTIMES = ("package", "manifest-only")
+
+
+@functools.lru_cache(maxsize=None)
+def manifest_only() -> Dict[str, Any]:
+    """The bundle, written once per test process by the real command, and how to run it: the command line,
+    and the environment and working directory in which `import source_freshdesk` fails."""
+    folder = Path(tempfile.mkdtemp(prefix="freshdesk-manifest-only-"))
+    atexit.register(shutil.rmtree, folder, True)
+    bundle = folder / "bundle"
+    done = subprocess.run(
+        [sys.executable, "-m", "source_freshdesk.bundle", "--output", str(bundle)],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the bundle could not be written: {done.stderr[-2000:]}")
+    shadow = folder / "no-package"
+    (shadow / "source_freshdesk").mkdir(parents=True)
+    (shadow / "source_freshdesk" / "__init__.py").write_text(
+        'raise ImportError("a manifest-only run must not need the source_freshdesk package")\n'
+    )
+    sdm = Path(sys.executable).with_name("source-declarative-manifest")
+    if not sdm.exists():
+        raise RuntimeError(f"source-declarative-manifest is not installed beside {sys.executable}")
+    return {
+        "argv": [str(sdm)],
+        "extra_args": ["--manifest-path", str(bundle / "manifest.yaml"), "--components-path", str(bundle / "components.py")],
+        "env": {"PYTHONPATH": str(shadow), "AIRBYTE_ENABLE_UNSAFE_CODE": "true"},
+        "cwd": shadow,
+    }
 
 
 def connector_command() -> List[str]:
@@ -160,9 +198,11 @@ def run_connector(
     env: Optional[Mapping[str, str]] = None,
     timeout: float = 600,
     workdir: Optional[Path] = None,
+    runtime: str = "package",
 ) -> Run:
-    """Runs `source-freshdesk <command>` with the given inputs written to files, like the platform does."""
-    return stream_connector(command, config, catalog, state, env=env, timeout=timeout, workdir=workdir)
+    """Runs `source-freshdesk <command>` (or, with `runtime="manifest-only"`, the bundle in
+    `source-declarative-manifest`) with the given inputs written to files, like the platform does."""
+    return stream_connector(command, config, catalog, state, env=env, timeout=timeout, workdir=workdir, runtime=runtime)
 
 
 def stream_connector(
@@ -178,6 +218,7 @@ def stream_connector(
     keep: Optional[Callable[[Dict[str, Any]], bool]] = None,
     argv: Optional[Sequence[str]] = None,
     cwd: Optional[Path] = None,
+    runtime: str = "package",
 ) -> Run:
     """Runs `<argv> <command>` (by default `source-freshdesk`), reading stdout line by line as it runs.
 
@@ -187,8 +228,15 @@ def stream_connector(
     emitted before the kill (the returncode is then -9). `extra_args` are appended to the command line
     (for example `--debug`). With `keep`, only the messages it answers True for are kept, and stdout is
     not (for syncs too big to hold in memory: `kill_when` still sees every message). `argv` runs another
-    Airbyte-protocol command line instead (`source-declarative-manifest`, the Builder's back end).
+    Airbyte-protocol command line instead (`source-declarative-manifest`, the Builder's back end);
+    `runtime="manifest-only"` runs the bundle in `source-declarative-manifest` (see `manifest_only`).
     """
+    if runtime == "manifest-only":
+        how = manifest_only()
+        argv, extra_args = how["argv"], [*how["extra_args"], *extra_args]
+        env, cwd = {**(env or {}), **how["env"]}, how["cwd"]
+    elif runtime != "package":
+        raise ValueError(f"unknown runtime {runtime!r}: one of {RUNTIMES}")
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         args = (list(argv) if argv else connector_command()) + [command]
         for name, value in (("config", config), ("catalog", catalog), ("state", state)):

@@ -200,9 +200,11 @@ class TestBundleFiles:
 
     def test_given_package_manifest_when_compared_then_the_bundle_keeps_its_definitions(self, bundle):
         package = yaml.safe_load(PACKAGE_MANIFEST.read_text())
-        kept = set(package["definitions"]) - {"schema_loader"}
-        assert set(bundle["manifest"]["definitions"]) == kept
-        for key in ("spec", "check", "concurrency_level", "api_budget", "streams", "version"):
+        assert set(bundle["manifest"]["definitions"]) == set(package["definitions"])
+        # The shared file-based loader, which no stream uses any more, becomes an empty inline one.
+        assert bundle["manifest"]["definitions"]["schema_loader"] == {"type": "InlineSchemaLoader", "schema": {}}
+        assert set(bundle["manifest"]) == set(package) | {"schemas"}
+        for key in ("spec", "check", "concurrency_level", "streams", "version"):
             assert json.dumps(bundle["manifest"][key], sort_keys=True).replace(
                 "source_declarative_manifest.components.", "source_freshdesk.components."
             ) == json.dumps(package[key], sort_keys=True)
@@ -274,6 +276,17 @@ class TestConnectorBuilder:
         assert sorted(first) == ["_updated_since", "per_page"] and first["per_page"] == ["100"]
         assert second == {**first, "page": ["2"]}
         assert (deleted, blocked) == ({**first, "state": ["deleted"]}, {**first, "state": ["blocked"]})
+
+    def test_given_tickets_without_start_date_when_test_read_then_the_accounts_tickets_come_out(
+        self, bundle, without_package, account
+    ):
+        # Not five empty months of 2010: the account's history is looked up first (40 tickets: one window).
+        run = builder_read(bundle, without_package, account, "tickets", env_overrides=UNSAFE)
+        assert run.returncode == 0, run.stderr[-3000:]
+        read = run.one("RECORD")["record"]["data"]
+        ids = sorted(record["id"] for s in read["slices"] for page in s["pages"] for record in page["records"])
+        assert ids == expected_ids(account, "tickets")
+        assert len(read["slices"]) == 1
 
     def test_given_no_unsafe_code_flag_when_test_read_then_the_custom_code_is_refused(self, bundle, without_package, account):
         run = builder_read(bundle, without_package, account, "contacts", env_overrides={"AIRBYTE_ENABLE_UNSAFE_CODE": ""})

@@ -187,8 +187,8 @@ class TestBadConfigs:
 
     @pytest.mark.parametrize("case", ["start_date in the future", "num_workers of the wrong type", "zero requests_per_minute"])
     def test_given_a_bad_config_when_tickets_read_from_scratch_then_it_fails_before_any_request(self, emu, catalogs, case):
-        # A first sync of tickets probes the account before it starts (run.py's tickets_history): not with a
-        # config the read is going to refuse.
+        # A first sync of tickets asks the account for its ticket history before its first window: not with
+        # a config the read is going to refuse.
         config, message = bad_configs(emu)[case]
         emu.log.clear()
         run = connector("read", config, catalogs["tickets"], env=emu.env())

@@ -116,11 +116,9 @@ class TestFullSync:
         )
         default = len(seeded.data.expected("tickets"))
         assert dict(calls) == {
-            # The probe: the newest 100 tickets (the pace), then the oldest of each list (the start).
+            # The history lookup: the newest 100 tickets (the pace), then the oldest one (the start).
             ("desc", "100", None, False): 1,
             ("asc", "1", None, False): 1,
-            ("asc", "1", "deleted", False): 1,
-            ("asc", "1", "spam", False): 1,
             # The tickets stream, with the includes: the default list, then the deleted and spam lists.
             ("asc", "100", None, True): pages(default),
             ("asc", "100", "deleted", True): pages(len(seeded.data.deleted_ticket_ids)),

@@ -11,7 +11,8 @@ before the manifest runs, where no manifest component can reach, and makes no HT
   it fails on the first form and drops the second, so every stream would start again from `start_date`.
 - `FreshdeskEntrypoint`: the CDK checks the config against the spec with jsonschema's bare message
   ("100 is greater than the maximum of 40"), before the manifest's own validations run; this names the
-  field and what it should be. It also stops a `read` whose catalog names a stream this connector does
+  field and what it should be, then runs the manifest's validations, whose message `check` would
+  otherwise wrap and log with a traceback. It also stops a `read` whose catalog names a stream this connector does
   not have (the CDK marks it INCOMPLETE without a word), and says which saved states it ignores.
 - `run`: a config error (a wrong field, an unreadable input file) ends with the Airbyte protocol's error
   message and no Python traceback.
@@ -38,6 +39,8 @@ from airbyte_cdk.models import (
     ConnectorSpecification,
     FailureType,
 )
+from airbyte_cdk.sources.declarative.models.declarative_component_schema import Spec as SpecModel
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.utils import AirbyteTracedException
 from jsonschema import Draft7Validator
@@ -94,6 +97,13 @@ class FreshdeskEntrypoint(AirbyteEntrypoint):
             raise AirbyteTracedException(
                 message="Config validation error: " + " ".join(problems), failure_type=FailureType.config_error
             )
+        # The manifest's own validations (`spec.config_normalization_rules`), run here too: the CDK runs them
+        # as it builds the streams, and `check` (CheckStream) would wrap their message in "Encountered an
+        # error while discovering streams" and log it with a Python traceback.
+        manifest_spec = ModelToComponentFactory().create_component(SpecModel, self.source.resolved_manifest["spec"], {})  # type: ignore[attr-defined]
+        normalised = dict(config)
+        manifest_spec.transform_config(normalised)
+        manifest_spec.validate_config(normalised)
         unknown = sorted(key for key in config if key not in spec.get("properties", {}) and not key.startswith("_"))
         if unknown:
             LOGGER.warning(
