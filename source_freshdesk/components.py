@@ -544,7 +544,25 @@ class FreshdeskStateCheck(StateMigration):
         return stream_state
 
 
-class FreshdeskTicketWindows(Retriever):
+class _AroundRetriever(Retriever):
+    """A retriever that wraps the `retriever` the manifest declares, a plain SimpleRetriever built by the CDK
+    exactly as a stream's own: its slices and state are the wrapped one's; subclasses change `read_records`."""
+
+    retriever: Retriever
+
+    def stream_slices(self) -> Iterable[Optional[StreamSlice]]:
+        return self.retriever.stream_slices()
+
+    @property
+    def state(self) -> StreamState:
+        return self.retriever.state
+
+    @state.setter
+    def state(self, value: StreamState) -> None:
+        self.retriever.state = value
+
+
+class FreshdeskTicketWindows(_AroundRetriever):
     """The tickets stream's retriever (`retriever`, a plain SimpleRetriever), with a first sync's windows laid
     out by the account's own history instead of the calendar.
 
@@ -685,17 +703,6 @@ class FreshdeskTicketWindows(Retriever):
             if isinstance(ticket, Mapping) and ticket.get("updated_at")
         ]
 
-    def stream_slices(self) -> Iterable[Optional[StreamSlice]]:
-        return self.retriever.stream_slices()
-
-    @property
-    def state(self) -> StreamState:
-        return self.retriever.state
-
-    @state.setter
-    def state(self, value: StreamState) -> None:
-        self.retriever.state = value
-
 
 _FAR_FUTURE = "9999-12-31T23:59:59Z"
 
@@ -802,7 +809,7 @@ _clock: Callable[[], float] = time.time  # the clock the CDK's cursor stamps its
 _CDK_LAST_EMISSION = "_last_emission_time"
 
 
-class FreshdeskCheckpointCadence(Retriever):
+class FreshdeskCheckpointCadence(_AroundRetriever):
     """The conversations' retriever (`retriever`, a plain SimpleRetriever), with the stream's state emitted
     every `checkpoint_seconds` instead of every ten minutes.
 
@@ -848,17 +855,6 @@ class FreshdeskCheckpointCadence(Retriever):
         # 0.0: nothing emitted yet, so the CDK emits at the next close anyway.
         if isinstance(last_emission, float) and 0.0 < last_emission <= now - self.checkpoint_seconds:
             setattr(self.cursor, _CDK_LAST_EMISSION, 0.0)
-
-    def stream_slices(self) -> Iterable[Optional[StreamSlice]]:
-        return self.retriever.stream_slices()
-
-    @property
-    def state(self) -> StreamState:
-        return self.retriever.state
-
-    @state.setter
-    def state(self, value: StreamState) -> None:
-        self.retriever.state = value
 
 
 def _is_json_type(value: Any, name: str) -> bool:
