@@ -151,12 +151,17 @@ def outcomes() -> Dict[Tuple[str, str], Dict[str, Any]]:
 
 
 def final_states(run: Run) -> Dict[str, Any]:
-    """The last state of each stream, without `lookback_window` (the CDK's per-partition cursors record
-    there how long the sync ran, in seconds)."""
-    return {
-        name: {key: value for key, value in state.items() if key != "lookback_window"}
-        for name, state in run.last_state_per_stream().items()
-    }
+    """The last state of each stream, without `lookback_window` at any depth (the CDK's per-partition
+    cursors record there how long the sync ran, in seconds)."""
+    return {name: _without_lookback(state) for name, state in run.last_state_per_stream().items()}
+
+
+def _without_lookback(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_lookback(item) for key, item in value.items() if key != "lookback_window"}
+    if isinstance(value, list):
+        return [_without_lookback(item) for item in value]
+    return value
 
 
 def record_ids(runs: List[Run]) -> Dict[str, List[Any]]:
