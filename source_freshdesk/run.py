@@ -15,7 +15,7 @@ before the manifest runs, where no manifest component can reach, and makes no HT
   otherwise wrap and log with a traceback. It also stops a `read` whose catalog names a stream this connector does
   not have (the CDK marks it INCOMPLETE without a word), and says which saved states it ignores.
 - `run`: a config error (a wrong field, an unreadable input file) ends with the Airbyte protocol's error
-  message and no Python traceback.
+  message and no Python traceback; a bare `source-freshdesk` prints its usage.
 """
 
 from __future__ import annotations
@@ -195,9 +195,26 @@ def _fail(error: AirbyteTracedException) -> NoReturn:
     sys.exit(1)
 
 
+USAGE = """\
+usage: source-freshdesk COMMAND [--config config.json] [--catalog catalog.json] [--state state.json]
+
+Commands (the Airbyte protocol; every message is printed as one JSON line):
+  spec       the connector's config specification
+  check      whether the config can reach the Freshdesk account (--config)
+  discover   the streams the account offers (--config)
+  read       the records of the streams a catalog selects (--config, --catalog, optional --state)
+
+`source-freshdesk COMMAND --help` shows the options of one command.
+"""
+
+
 def run(args: Optional[List[str]] = None) -> None:
-    """`airbyte_cdk.entrypoint.launch` with FreshdeskEntrypoint; config errors end without a traceback."""
+    """`airbyte_cdk.entrypoint.launch` with FreshdeskEntrypoint; config errors end without a traceback.
+    Without a command, prints the usage to stderr and exits 2 (the CDK would end in a traceback)."""
     args = sys.argv[1:] if args is None else args
+    if not args:
+        sys.stderr.write(USAGE)
+        sys.exit(2)
     try:
         entrypoint = FreshdeskEntrypoint(create_source(args))
         with PRINT_BUFFER:

@@ -26,7 +26,7 @@ from request_builder import FreshdeskRequestBuilder
 from response_builder import FreshdeskResponseBuilder, a_record, fixture, ids, mock_empty_contact_lists
 from source_runner import catalog, run_and_capture, run_entrypoint, state
 
-from source_freshdesk.run import SourceFreshdesk, create_source
+from source_freshdesk.run import USAGE, SourceFreshdesk, create_source, run
 
 ALL_STREAMS = [
     "agents", "business_hours", "canned_response_folders", "canned_responses", "companies", "company_fields",
@@ -190,6 +190,22 @@ class TestCommandLine:
 
         assert printed.count('"type":"RECORD"') == 2
         assert API_KEY not in printed
+
+
+class TestBareCommand:
+    """Contract: `source-freshdesk` without a command prints its usage to stderr, nothing to stdout, and
+    exits 2, with no traceback."""
+
+    def test_given_no_command_when_run_then_the_usage_is_printed_and_exit_2(self, capsys):
+        with pytest.raises(SystemExit) as exit_:
+            run([])
+        printed = capsys.readouterr()
+        assert exit_.value.code == 2
+        assert printed.out == ""
+        assert printed.err == USAGE
+        assert printed.err.splitlines()[0] == (
+            "usage: source-freshdesk COMMAND [--config config.json] [--catalog catalog.json] [--state state.json]"
+        )
 
 
 class TestCreateSource:
