@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import ssl
 import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Deque, Dict, Generator, Iterable, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
@@ -26,7 +28,7 @@ from airbyte_cdk.sources.declarative.decoders import JsonDecoder
 from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers import SubstreamPartitionRouter
-from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
+from airbyte_cdk.sources.declarative.requesters.error_handlers import BackoffStrategy, DefaultErrorHandler
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
 from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
@@ -255,6 +257,82 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
         ):
             _account(self.config).warn_once(resolution.error_message or "")
         return resolution
+
+
+class FreshdeskRetryAfter(BackoffStrategy):
+    """How long to wait before retrying an answer that carries Retry-After, within reason.
+
+    YAML's WaitTimeFromHeader takes the header at its word: `Retry-After: 86400` is a silent sleep of a day
+    (the CDK sleeps the whole wait at once, and `max_time` only stops the next retry), `Retry-After: -5`
+    crashes the stream ("sleep length must be non-negative"), and its `max_waiting_time_in_seconds` fails
+    the stream rather than wait less. Here:
+    - a wait up to `max_seconds` is taken as given; Freshdesk's limits are counted per minute, so no wait
+      it asks for needs more than a minute, and a longer one is cut to `max_seconds`, with one warning;
+    - a negative or unreadable value (Freshdesk sends whole seconds; an HTTP date is read too) waits
+      `DEFAULT_SECONDS`, with one warning;
+    - 0, or no header, is no answer: the next strategy (exponential) decides, as the CDK would.
+    The account's budget (FreshdeskAPIBudget) keeps a refused window closed by the same rule (`wait`).
+    With `max_retries` 30, endless 429s thus end the request within about half an hour (`MAX_SECONDS`
+    and the CDK's added second per retry), with the CDK's rate-limit error.
+    """
+
+    MAX_SECONDS = 60.0
+    DEFAULT_SECONDS = 10.0
+
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+
+    def __init__(self, config: Mapping[str, Any], parameters: Optional[Mapping[str, Any]] = None) -> None:
+        self.config = config
+        self.parameters = parameters or {}
+
+    @classmethod
+    def wait(cls, raw: Any, longest: float) -> float:
+        """The seconds a Retry-After value `raw` asks for, at most `longest` (also its value when absent), and
+        DEFAULT_SECONDS for a negative or unreadable one."""
+        if raw is None:
+            return longest
+        seconds = _retry_after_seconds(str(raw))
+        if seconds is None or seconds < 0:
+            return cls.DEFAULT_SECONDS
+        return min(seconds, longest)
+
+    def backoff_time(self, response_or_exception: Any, attempt_count: int = 0) -> Optional[float]:
+        if not isinstance(response_or_exception, requests.Response):
+            return None
+        raw = response_or_exception.headers.get("Retry-After")
+        if raw is None:
+            return None
+        seconds = _retry_after_seconds(str(raw))
+        if seconds is None or seconds < 0:
+            _account(self.config).warn_once(
+                f"Freshdesk sent a Retry-After the connector cannot use ({str(raw)[:40]!r}); waiting "
+                f"{self.DEFAULT_SECONDS:g} s before retrying."
+            )
+        elif seconds > self.MAX_SECONDS:
+            _account(self.config).warn_once(
+                f"Freshdesk asked to wait {seconds:g} s before retrying (Retry-After); waiting {self.MAX_SECONDS:g} s "
+                "instead, the longest its per-minute rate limits need."
+            )
+        return self.wait(raw, self.MAX_SECONDS) or None
+
+
+def _retry_after_seconds(value: str) -> Optional[float]:
+    """Retry-After's seconds (a number, or an HTTP date from now), or None when it is neither."""
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return max(0.0, (moment - _now()).total_seconds())
+    return seconds if math.isfinite(seconds) else None
 
 
 class FreshdeskCursorFieldStateMigration(StateMigration):
@@ -842,6 +920,7 @@ class FreshdeskCheckpointCadence(_AroundRetriever):
         self.config = config
         self.parameters = parameters or {}
         self.checkpoint_seconds = int(checkpoint_seconds)
+        self._parent_state_seen = False
         if not hasattr(cursor, _CDK_LAST_EMISSION):
             LOGGER.warning(
                 f"Stream '{self.parameters.get('name')}': this airbyte-cdk's cursor has no `{_CDK_LAST_EMISSION}`; "
@@ -852,9 +931,20 @@ class FreshdeskCheckpointCadence(_AroundRetriever):
         yield from self.retriever.read_records(records_schema, stream_slice)
         now = _clock()
         last_emission = getattr(self.cursor, _CDK_LAST_EMISSION, None)
-        # 0.0: nothing emitted yet, so the CDK emits at the next close anyway.
-        if isinstance(last_emission, float) and 0.0 < last_emission <= now - self.checkpoint_seconds:
+        # 0.0: nothing emitted yet, so the CDK emits at the next close anyway. A close that finds no parent
+        # state yet (the first ticket still being read while a later one closed) sets the time of last
+        # emission without emitting: that one is cleared too, or the first state would wait a minute.
+        if isinstance(last_emission, float) and 0.0 < last_emission and (
+            last_emission <= now - self.checkpoint_seconds or not self._has_parent_state()
+        ):
             setattr(self.cursor, _CDK_LAST_EMISSION, 0.0)
+
+    def _has_parent_state(self) -> bool:
+        """Whether the cursor holds a parent state (asked until it does: once set, it stays)."""
+        if not self._parent_state_seen:
+            state = getattr(self.cursor, "state", None)
+            self._parent_state_seen = bool(isinstance(state, Mapping) and state.get("parent_state"))
+        return self._parent_state_seen
 
 
 def _is_json_type(value: Any, name: str) -> bool:
@@ -1223,7 +1313,8 @@ class FreshdeskAPIBudget:
       lower of the configured ones and that plan's, so an unconfigured sync paces itself after its
       first answer. X-Ratelimit-Remaining below what this budget has left means other apps of the
       account spend credits too: the difference counts as spent.
-    - A 429 closes the window that refused the call for Retry-After seconds (a whole window without it):
+    - A 429 closes the window that refused the call for Retry-After seconds, within reason (a whole window
+      without it; see FreshdeskRetryAfter.wait):
       the list's when the account still had credits, else the account's. The CDK then waits Retry-After
       and signs the request again, which takes it through the budget again.
     """
@@ -1302,8 +1393,7 @@ class FreshdeskAPIBudget:
             account, refused = self._windows["account"], None
             if getattr(response, "status_code", None) == 429:
                 refused = self._windows[self.LISTS[path]] if path in self.LISTS and remaining else account
-                retry_after = _header_int(headers, "Retry-After")
-                refused.close(now, self.WINDOW_SECONDS if retry_after is None else min(retry_after, self.WINDOW_SECONDS))
+                refused.close(now, FreshdeskRetryAfter.wait(headers.get("Retry-After"), self.WINDOW_SECONDS))
             if remaining is not None and refused is not account:
                 account.fill(now, account.limit - remaining)
 

@@ -9,6 +9,7 @@ from typing import Iterator, Sequence
 from unittest import TestCase
 from unittest.mock import patch
 
+import pytest
 from airbyte_cdk.sources.declarative.incremental import concurrent_partition_cursor
 
 from airbyte_cdk.models import Level
@@ -354,3 +355,43 @@ class TestTheOnePrivateCdkName(TestCase):
             "concurrent_partition_cursor.py and update _CDK_LAST_EMISSION."
         )
         assert isinstance(getattr(conversations.cursor, components._CDK_LAST_EMISSION), float)
+
+
+class _CursorStandIn:
+    """What FreshdeskCheckpointCadence uses of the CDK cursor: the time of last emission, and `state`."""
+
+    def __init__(self, state: Dict[str, Any]) -> None:
+        self._last_emission_time = 1000.0
+        self.state = state
+
+
+class _NoRecords:
+    def read_records(self, records_schema: Any, stream_slice: Any = None) -> Iterator[Any]:
+        return iter(())
+
+
+class TestFirstCheckpointNotLost:
+    """Contract: a close that found no parent state yet (a later ticket closed while the first was still
+    being read: the CDK then skips the state but notes the time) does not hold the first state back for a
+    minute: the next ticket read clears the time of last emission. Once a parent state exists, the minute
+    between states holds again."""
+
+    @pytest.mark.parametrize(
+        "state, last_emission",
+        [
+            ({"use_global_cursor": True}, 0.0),
+            ({"use_global_cursor": True, "parent_state": {"tickets": {"updated_at": _at(9)}}}, 1000.0),
+        ],
+    )
+    def test_given_a_recent_emission_when_a_ticket_is_read_then_it_is_cleared_only_without_a_parent_state(
+        self, monkeypatch, state, last_emission
+    ):
+        monkeypatch.setattr(components, "_clock", lambda: 1010.0)
+        cursor = _CursorStandIn(state)
+        cadence = components.FreshdeskCheckpointCadence(
+            retriever=_NoRecords(), cursor=cursor, config=_config(), parameters={"name": _STREAM}
+        )
+
+        assert list(cadence.read_records({}, None)) == []
+
+        assert cursor._last_emission_time == last_emission

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timezone
 from unittest import TestCase
 
 import pytest
@@ -19,6 +20,7 @@ from response_builder import (
     mock_empty_contact_lists,
     rate_limited,
 )
+from source_freshdesk import components
 from source_runner import (
     all_output_text,
     error_messages,
@@ -205,6 +207,45 @@ class TestTransientErrors:
 
         assert record_ids(output) == [43000623702, 43000623703]
         assert virtual_clock.retry_sleeps == [5.0]
+
+    @pytest.mark.parametrize(
+        "retry_after, sleep, warning",
+        [
+            (
+                "86400", 61.0,
+                "Freshdesk asked to wait 86400 s before retrying (Retry-After); waiting 60 s instead, the longest its "
+                "per-minute rate limits need.",
+            ),
+            ("-5", 11.0, "Freshdesk sent a Retry-After the connector cannot use ('-5'); waiting 10 s before retrying."),
+            ("soon", 11.0, "Freshdesk sent a Retry-After the connector cannot use ('soon'); waiting 10 s before retrying."),
+            ("nan", 11.0, "Freshdesk sent a Retry-After the connector cannot use ('nan'); waiting 10 s before retrying."),
+            ("60", 61.0, None),
+        ],
+    )
+    def test_given_429_with_a_retry_after_out_of_reason_when_read_then_the_wait_is_bounded_with_one_warning(
+        self, virtual_clock, retry_after, sleep, warning
+    ):
+        refused = HttpResponse(body="", status_code=429, headers={"Retry-After": retry_after, "X-Ratelimit-Total": "700"})
+        with HttpMocker() as http_mocker:
+            http_mocker.get(FreshdeskRequestBuilder.endpoint("groups").build(), [refused, FreshdeskResponseBuilder.of("groups").build()])
+
+            output = read_streams(ConfigBuilder().build(), "groups")
+
+        assert record_ids(output) == [43000623702, 43000623703]
+        assert virtual_clock.retry_sleeps == [sleep]  # the CDK adds 1 s to each wait
+        assert log_messages(output, Level.WARN) == ([warning] if warning else [])
+        assert error_messages(output) == []
+
+    def test_given_429_with_an_http_date_when_read_then_it_waits_until_that_moment(self, virtual_clock, monkeypatch):
+        monkeypatch.setattr(components, "_now", lambda: datetime(2026, 12, 1, 12, 0, 0, tzinfo=timezone.utc))
+        refused = HttpResponse(body="", status_code=429, headers={"Retry-After": "Tue, 01 Dec 2026 12:00:30 GMT"})
+        with HttpMocker() as http_mocker:
+            http_mocker.get(FreshdeskRequestBuilder.endpoint("groups").build(), [refused, FreshdeskResponseBuilder.of("groups").build()])
+
+            output = read_streams(ConfigBuilder().build(), "groups")
+
+        assert record_ids(output) == [43000623702, 43000623703]
+        assert virtual_clock.retry_sleeps == [31.0]
 
     def test_given_500_then_502_then_200_when_read_then_retried_with_exponential_backoff(self, virtual_clock):
         with HttpMocker() as http_mocker:
