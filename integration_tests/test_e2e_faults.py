@@ -3,7 +3,8 @@
 Random faults (5xx, 429 bursts, dropped connections, latency) are retried until every record is out;
 a malformed page (an HTML page, an object where a list belongs, a body cut short, all with status
 200) stops its stream with a message naming the stream and the URL, and the state stays before it;
-a long streak of 429s on one request is waited out, up to the error handler's `max_retries`.
+a long streak of 429s on one request is waited out, up to the error handler's `max_retries`; a
+Retry-After out of reason (a day, a negative number) is waited within reason, in both runtimes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from integration_tests.emulator import Emulator, Faults, RateLimits, Sizes
 from integration_tests.emulator.api import STREAM_ROUTES
 from integration_tests.emulator.faults import FaultAction, FaultInjector
 from integration_tests.emulator.log import endpoint_template
-from integration_tests.harness import Run
+from integration_tests.harness import RUNTIMES, Run
 from integration_tests.test_e2e_full_sync import ALL_STREAMS, primary_key
 from source_freshdesk.run import SourceFreshdesk
 
@@ -69,10 +70,13 @@ def cached_endpoints() -> Set[str]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def rate_limited_in_background() -> Dict[str, Future]:
-    """The rate-limit syncs (see TestLongRateLimits) mostly wait: they run while the other tests do."""
-    pool = ThreadPoolExecutor(max_workers=3)
-    yield {case: pool.submit(rate_limited_sync, case) for case in ("thirty", "thirty-one", "window")}
+def rate_limited_in_background() -> Dict[Any, Future]:
+    """The rate-limit syncs (see TestLongRateLimits, TestRetryAfterWithinReason) mostly wait: they run while
+    the other tests do."""
+    pool = ThreadPoolExecutor(max_workers=3 + len(RETRY_AFTER_JOBS))
+    futures: Dict[Any, Future] = {case: pool.submit(rate_limited_sync, case) for case in ("thirty", "thirty-one", "window")}
+    futures.update({job: pool.submit(retry_after_sync, *job) for job in RETRY_AFTER_JOBS})
+    yield futures
     pool.shutdown(wait=True)
 
 
@@ -343,8 +347,8 @@ def rate_limited_sync(case: str) -> Dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def rate_limited(rate_limited_in_background: Dict[str, Future]) -> Dict[str, Dict[str, Any]]:
-    return {case: future.result() for case, future in rate_limited_in_background.items()}
+def rate_limited(rate_limited_in_background: Dict[Any, Future]) -> Dict[str, Dict[str, Any]]:
+    return {case: rate_limited_in_background[case].result() for case in ("thirty", "thirty-one", "window")}
 
 
 class TestLongRateLimits:
@@ -388,3 +392,67 @@ class TestLongRateLimits:
             (None, None), ("2", None), ("2", None), ("3", None), ("3", None), ("4", None), ("4", None),
             (None, "deleted"), (None, "deleted"), (None, "blocked"), (None, "blocked"),
         ]
+
+# --- Retry-After within reason ----------------------------------------------------------------------------
+
+
+# Each case: the stream read, the Retry-After of its first answer (a 429), the wait it must get (the CDK
+# adds 1 s), and the one warning.
+RETRY_AFTER_CASES = {
+    "a day": (
+        "groups", "86400", 61.0,
+        "Freshdesk asked to wait 86400 s before retrying (Retry-After); waiting 60 s instead, the longest its "
+        "per-minute rate limits need.",
+    ),
+    "negative": ("agents", "-5", 11.0, "Freshdesk sent a Retry-After the connector cannot use ('-5'); waiting 10 s before retrying."),
+}
+
+RETRY_AFTER_JOBS = [(case, runtime) for case in RETRY_AFTER_CASES for runtime in RUNTIMES]
+
+
+def retry_after_sync(case: str, runtime: str) -> Dict[str, Any]:
+    stream, retry_after, _, _ = RETRY_AFTER_CASES[case]
+    emu = Emulator(seed=17, sizes=Sizes(tickets=10), api_key=SECRET_KEY).start()
+    try:
+        catalog = catalog_for(emu, [stream])
+        emu.log.clear()
+        emu.faults.script(rf"^/api/v2/{stream}$", status=429, times=1, headers={"Retry-After": retry_after})
+        run = connector("read", emu.config(), catalog, env=emu.env(), runtime=runtime)
+        return {"run": run, "calls": [e for e in emu.log.entries if e.path == f"/api/v2/{stream}"], "expected": expected_ids(emu, stream)}
+    finally:
+        emu.stop()
+
+
+@pytest.fixture(scope="module")
+def retry_after_synced(rate_limited_in_background: Dict[Any, Future]) -> Dict[Tuple[str, str], Dict[str, Any]]:
+    """Each case in both runtimes (started in the background with the rate-limit syncs)."""
+    return {job: rate_limited_in_background[job].result() for job in RETRY_AFTER_JOBS}
+
+
+class TestRetryAfterWithinReason:
+    """Contract: `Retry-After: 86400` waits 60 s (Freshdesk's limits are per minute; the CDK adds 1 s), not
+    a day; `Retry-After: -5` waits 10 s (+1), not a crash; one warning each says so; every record comes
+    out, in both runtimes."""
+
+    @pytest.mark.parametrize("case", RETRY_AFTER_CASES)
+    @pytest.mark.parametrize("runtime", RUNTIMES)
+    def test_given_an_unreasonable_retry_after_when_read_then_every_record_comes_out(self, retry_after_synced, case, runtime):
+        outcome = retry_after_synced[(case, runtime)]
+        run = outcome["run"]
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert run.trace_errors() == []
+        assert sorted(r["id"] for r in run.records[RETRY_AFTER_CASES[case][0]]) == outcome["expected"]
+
+    @pytest.mark.parametrize("case", RETRY_AFTER_CASES)
+    @pytest.mark.parametrize("runtime", RUNTIMES)
+    def test_given_an_unreasonable_retry_after_when_read_then_the_retry_waits_a_bounded_time(self, retry_after_synced, case, runtime):
+        calls = retry_after_synced[(case, runtime)]["calls"]
+        assert [c.status for c in calls] == [429, 200]
+        wait = RETRY_AFTER_CASES[case][2]
+        assert wait <= calls[1].t - calls[0].t < wait + 5, calls[1].t - calls[0].t
+        assert retry_after_synced[(case, runtime)]["run"].seconds < wait + 30
+
+    @pytest.mark.parametrize("case", RETRY_AFTER_CASES)
+    @pytest.mark.parametrize("runtime", RUNTIMES)
+    def test_given_an_unreasonable_retry_after_when_read_then_one_warning_says_what_was_done(self, retry_after_synced, case, runtime):
+        assert retry_after_synced[(case, runtime)]["run"].logs("WARN") == [RETRY_AFTER_CASES[case][3]]
