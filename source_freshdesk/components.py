@@ -769,11 +769,8 @@ class FreshdeskTicketWindows(_AroundRetriever):
             raise _NoAnswer("no answer until the retries ran out") from None
         if response is None or not response.ok:
             raise _NoAnswer(f"status {response.status_code if response is not None else 'none'}")
-        try:
-            page = response.json()
-        except ValueError:
-            page = None
-        if not isinstance(page, list):
+        page = _json_list(response)
+        if page is None:
             raise _NoAnswer("the answer is not a list of tickets")
         return [
             _state_timestamp(str(ticket["updated_at"]))
@@ -790,6 +787,15 @@ def _cursor_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value or "")
+
+
+def _json_list(response: requests.Response) -> Optional[List[Any]]:
+    """The body of a lookup's answer when it is a JSON list, else None (not JSON, or another shape)."""
+    try:
+        page = response.json()
+    except ValueError:
+        return None
+    return page if isinstance(page, list) else None
 
 
 class _NoAnswer(Exception):
@@ -1191,11 +1197,8 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
             if response is None or not response.ok:  # a 4xx, which the manifest's lookup_error_handler hands back
                 status = response.status_code if response is not None else "nothing"
                 raise _FieldsUnavailable(f"answered {status}{_freshdesk_message(response)}")
-            try:
-                page = response.json()
-            except ValueError:
-                page = None
-            if not isinstance(page, list):
+            page = _json_list(response)
+            if page is None:
                 raise _FieldsUnavailable("answered with something other than a list of fields")
             fields.extend(page)
             next_url = response.links.get("next", {}).get("url")
