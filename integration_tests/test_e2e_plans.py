@@ -22,8 +22,14 @@ ADMIN_ONLY = [
     "scenario_automations", "settings", "sla_policies",
     "ticket_activities",  # the activities export answers account admins only (its one call, then nothing)
 ]
-# Children of a skipped parent have no parent record to read, so they come out empty, without a call.
+# Children of a skipped parent have no parent record to read, so they come out empty, without a call; the
+# parent's warning names them.
 EMPTY_CHILDREN = ["canned_responses", "discussion_forums", "discussion_topics", "discussion_comments"]
+NAMED_CHILDREN = {
+    "canned_response_folders": " Streams read from its records are empty too: canned_responses.",
+    "discussion_categories": (
+        " Streams read from its records are empty too: discussion_forums, discussion_topics and discussion_comments."),
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +60,7 @@ class TestRestrictedAccount:
             assert mine == [
                 f"Skipping stream '{stream}': Freshdesk says \"The {feature} feature(s) is/are not supported in "
                 f"your plan. Please upgrade your account to use it.\" The account's plan does not include this "
-                f"feature; deselect the stream or upgrade the plan."
+                f"feature; deselect the stream or upgrade the plan.{NAMED_CHILDREN.get(stream, '')}"
             ]
 
     def test_given_non_admin_key_when_read_then_one_warning_per_admin_stream(self, restricted):
@@ -64,7 +70,7 @@ class TestRestrictedAccount:
             assert mine == [
                 f"Skipping stream '{stream}': Freshdesk says \"You are not authorized to perform this action.\" "
                 f"The API key's agent lacks the privilege for it; use an admin's API key to read it, or "
-                f"deselect the stream."
+                f"deselect the stream.{NAMED_CHILDREN.get(stream, '')}"
             ]
 
     def test_given_skipped_streams_when_read_then_no_other_warning(self, restricted):

@@ -5,7 +5,9 @@ Time never passes for real here: rate-limit windows run on a fake clock handed t
 
 from __future__ import annotations
 
+import base64
 import random
+import threading
 import time
 from collections import Counter
 from typing import Any
@@ -234,12 +236,50 @@ class TestScriptedFaults:
             assert client.get("groups").json() == real.json()
             assert [entry.status for entry in emu.log.entries] == [200, 0, 200, 200, 200, 200]
 
+    def test_kinds_headers_slow_stall_and_echo(self):
+        with Emulator(sizes=SMALL) as emu:
+            client = Client(emu)
+            real = client.get("groups")
+            link = '<http://elsewhere.test:81/api/v2/groups?page=2>; rel="next"'
+            emu.faults.script("groups", kind="headers", headers={"Link": link})
+            hostile = client.get("groups")
+            assert (hostile.status_code, hostile.content, hostile.headers["Link"]) == (200, real.content, link)
+            emu.faults.script("groups", kind="slow", seconds=0.5)
+            started = time.monotonic()
+            slow = client.get("groups")
+            assert (slow.status_code, slow.content) == (200, real.content)
+            assert 0.5 <= time.monotonic() - started < 3
+            emu.faults.script("groups", kind="stall", seconds=1)
+            started = time.monotonic()
+            with pytest.raises(requests.ConnectionError):
+                client.get("groups")
+            assert 1 <= time.monotonic() - started < 4
+            emu.faults.script("groups", kind="echo")
+            echoed = client.get("groups")
+            header = "Basic " + base64.b64encode(f"{emu.api_key}:X".encode()).decode()
+            assert (echoed.status_code, [e["message"] for e in echoed.json()["errors"]]) == (
+                400, [f"Unexpected header {header}", f"Could not use {emu.api_key}:X"])
+            assert [entry.status for entry in emu.log.entries] == [200, 200, 200, 0, 400]
+
+    def test_a_stalled_request_is_let_go_when_the_emulator_stops(self):
+        emu = Emulator(sizes=SMALL).start()
+        emu.faults.script("groups", kind="stall", seconds=600)
+        worker = threading.Thread(target=lambda: pytest.raises(requests.ConnectionError, Client(emu).get, "groups"))
+        worker.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        emu.stop()
+        worker.join(10)
+        assert (worker.is_alive(), time.monotonic() - started < 5) == (False, True)
+
     def test_invalid_scripts_are_refused_and_clear_forgets_pending_ones(self):
         with Emulator(sizes=SMALL) as emu:
             with pytest.raises(ValueError, match="unknown fault kind"):
                 emu.faults.script("x", kind="explode")
             with pytest.raises(ValueError, match="needs a status"):
                 emu.faults.script("x")
+            with pytest.raises(ValueError, match="a stall fault needs seconds"):
+                emu.faults.script("x", kind="stall")
             emu.faults.script("groups", status=500, times=3)
             emu.faults.clear()
             assert emu.faults.pending == 0

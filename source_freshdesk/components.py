@@ -8,11 +8,15 @@ threads at once.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
 import logging
 import math
+import re
 import ssl
 import threading
 import time
+import weakref
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -29,11 +33,13 @@ from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers import SubstreamPartitionRouter
 from airbyte_cdk.sources.declarative.requesters.error_handlers import BackoffStrategy, DefaultErrorHandler
+from airbyte_cdk.sources.declarative.requesters.error_handlers.backoff_strategies import ExponentialBackoffStrategy
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
 from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
 from airbyte_cdk.sources.declarative.schema import SchemaLoader
 from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
+from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from airbyte_cdk.sources.types import Record, StreamSlice, StreamState
@@ -65,6 +71,22 @@ class _Account:
         self._budget: Optional["FreshdeskAPIBudget"] = None
         self._warned: Set[str] = set()
         self._values: Dict[str, Tuple[threading.Lock, List[Any]]] = {}
+        # Whether the host has answered any request of this process (see FreshdeskErrorHandler).
+        self.answered = False
+        # Why no request may go out any more, as (message, failure type), for every key (None) or for one
+        # key's fingerprint: see `stop`.
+        self._stops: Dict[Optional[str], Tuple[str, FailureType]] = {}
+
+    def stop(self, message: str, failure_type: FailureType, key: Optional[str] = None) -> None:
+        """Refuses every later request to the account (with the key of fingerprint `key`, or any), with
+        `message`: a rejected key or a host that stopped answering cannot answer them either, and each
+        would only cost a request (or a timeout) and an error of its own."""
+        with self._lock:
+            self._stops.setdefault(key, (message, failure_type))
+
+    def stopped(self, key: Optional[str]) -> Optional[Tuple[str, FailureType]]:
+        with self._lock:
+            return self._stops.get(None) or self._stops.get(key)
 
     def budget(self, rate_limits: Mapping[str, int]) -> "FreshdeskAPIBudget":
         """The account's budget, for these configured limits (a source configured otherwise gets a new one)."""
@@ -167,7 +189,12 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
     2. The origin: a request to any other scheme, host or port is refused before the key is added, with
        an error naming the URL's origin (a next-page link taken from an answer could point anywhere).
     3. The encoded key is masked like the key itself: the CDK's debug log of a request shows the
-       Authorization header, `Basic <base64 of "<key>:X">`, the key trivially decoded.
+       Authorization header, `Basic <base64 of "<key>:X">`, the key trivially decoded. An answer that
+       echoes the key back (a careless proxy, a debugging endpoint) has it masked in its body and headers
+       before anything reads them: the CDK puts a 400's body into the stream's error message unmasked.
+    4. An account that cannot answer any more (the key was rejected, the host stopped answering: see
+       FreshdeskErrorHandler) gets no further request: each is refused at once with the first error's
+       message, so a wrong key ends a sync after one 401, not after one per stream and window.
 
     Not a dataclass, for the reasons given on FreshdeskJsonDecoder. The class annotations tell the CDK
     which manifest fields to pass.
@@ -190,6 +217,7 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
         super().__init__(username=username, config=config, parameters=parameters, password=password)
         self.rate_limits = dict(rate_limits or {})
         self._origin = ("https", str(config.get("domain") or "").lower())
+        self._key = _fingerprint(config)
         self._limits = {
             name: int(InterpolatedString.create(str(value), parameters=parameters or {}).eval(config))
             for name, value in self.rate_limits.items()
@@ -218,16 +246,46 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
                 "to the connector's maintainers."
             )
             raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)
+        account = _account(self.config)
+        stopped = account.stopped(self._key)
+        if stopped:
+            raise AirbyteTracedException(message=stopped[0], internal_message=stopped[0], failure_type=stopped[1])
         self.budget.acquire_call(request)
         return super().__call__(request)  # type: ignore[no-any-return]
 
     def update_from_response(self, request: requests.PreparedRequest, response: requests.Response) -> None:
+        _account(self.config).answered = True
+        _mask_echoed_secrets(response, self.token.split(" ", 1)[-1], str(self.config.get("api_key") or ""))
         self.budget.update_from_response(request, response)
+
+
+def _fingerprint(config: Mapping[str, Any]) -> str:
+    """A stand-in for the configured key that is not the key (the account registry holds no credential)."""
+    return hashlib.sha256(str(config.get("api_key") or "").encode("utf-8")).hexdigest()
+
+
+def _mask_echoed_secrets(response: requests.Response, *secrets: str) -> None:
+    """Masks the secrets (and their JSON-escaped forms) in an answer's body and headers, in place.
+
+    A byte search per secret: a page that echoes nothing (all of them, in practice) is left as it is.
+    `_content` is where requests keeps a read body; it has no public setter.
+    """
+    content = response.content or b""
+    for secret in filter(None, secrets):
+        for form in {secret.encode("utf-8"), secret.replace("/", "\\/").encode("utf-8")}:
+            if form in content:
+                content = content.replace(form, b"****")
+                response._content = content
+    for name, value in list(response.headers.items()):
+        masked = filter_secrets(value)
+        if masked != value:
+            response.headers[name] = masked
 
 
 @dataclass
 class FreshdeskErrorHandler(DefaultErrorHandler):
-    """The manifest's error handler, with two behaviours YAML cannot state.
+    """The manifest's error handler, with what YAML cannot state about errors that are not answers, and about
+    answers that end the account's sync.
 
     1. A response the manifest's filters IGNORE with status 403 means a whole stream is outside the
        account's plan or the key's privileges. The CDK logs IGNOREd responses at INFO, where nobody sees
@@ -236,7 +294,19 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
     2. Connection errors that no retry can fix (unknown host, refused connection, certificate that does
        not verify) fail at once as config errors with an actionable message, instead of being retried
        with backoff for minutes. `HttpResponseFilter` only matches responses, not exceptions.
+    3. A request that gets no answer (it timed out, or the connection dropped) is retried at most
+       `CONNECTION_RETRIES` times, each retry logged as what it is, not as a rate limit; then the account is
+       stopped (see `_Account.stop`): a host that stays silent must end the sync within minutes, where
+       `max_retries` (there for long streaks of 429s) would keep it waiting for half an hour. A timeout
+       before the host has answered anything at all stops at once: `check` against a host that accepts
+       connections and never answers then says so within its one timeout.
+    4. A 401 that fails its stream stops the account for that key: every later request would be refused
+       the same way. (A lookup's 401 only makes the lookup fall back, as its filters say.)
+    5. Every message is masked of secrets: the CDK prints a stream's error without masking it, and a
+       filter's message may quote what the server sent.
     """
+
+    CONNECTION_RETRIES = 3
 
     def interpret_response(
         self, response_or_exception: Optional[Union[requests.Response, Exception]]
@@ -249,14 +319,65 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
                     failure_type=FailureType.config_error,
                     error_message=message,
                 )
+            if isinstance(response_or_exception, _NO_ANSWER) and response_or_exception.request is not None:
+                return self._no_answer(response_or_exception)
         resolution = super().interpret_response(response_or_exception)
-        if (
-            resolution.response_action == ResponseAction.IGNORE
-            and isinstance(response_or_exception, requests.Response)
-            and response_or_exception.status_code == 403
-        ):
-            _account(self.config).warn_once(resolution.error_message or "")
+        if resolution.error_message and filter_secrets(resolution.error_message) != resolution.error_message:
+            resolution = dataclasses.replace(resolution, error_message=filter_secrets(resolution.error_message))
+        if isinstance(response_or_exception, requests.Response):
+            if response_or_exception.status_code == 403 and resolution.response_action == ResponseAction.IGNORE:
+                # The CDK's own message is not the manifest's: a lookup's filter says nothing (it falls back).
+                if resolution.error_message and resolution.error_message != DEFAULT_ERROR_MAPPING[403].error_message:
+                    _account(self.config).warn_once(resolution.error_message)
+            elif response_or_exception.status_code == 401 and resolution.response_action == ResponseAction.FAIL:
+                _account(self.config).stop(
+                    resolution.error_message or "Freshdesk rejected the API key (401).",
+                    FailureType.config_error,
+                    key=_fingerprint(self.config),
+                )
         return resolution
+
+    def _no_answer(self, error: requests.RequestException) -> ErrorResolution:
+        account, request = _account(self.config), error.request
+        with _NO_ANSWER_LOCK:
+            attempt = _NO_ANSWER_COUNTS.get(request, 0) + 1
+            _NO_ANSWER_COUNTS[request] = attempt
+        limit = self.CONNECTION_RETRIES + 1
+        seconds = re.search(r"timeout=([0-9.]+)", str(error))
+        what = (
+            f"got no answer within {float(seconds.group(1)):g} s" if seconds
+            else "timed out" if isinstance(error, requests.exceptions.Timeout)
+            else "lost its connection before an answer"
+        )
+        what = f"{request.method} {request.url} {what}"
+        domain = self.config.get("domain", "")
+        if isinstance(error, requests.exceptions.Timeout) and not account.answered:
+            message = (
+                f"{domain} accepted the connection but sent no answer: {what}. Check that `domain` is your "
+                "Freshdesk domain (acme.freshdesk.com); if it is, Freshdesk may be down (status.freshworks.com). "
+                "Nothing was read from it."
+            )
+        elif attempt < limit:
+            message = f"{what} (attempt {attempt} of {limit}); retrying."
+            LOGGER.warning(message)
+            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, filter_secrets(message))
+        else:
+            message = (
+                f"{domain} stopped answering: {what}, {limit} times in a row. The sync stops here; the state "
+                "keeps what was read, so the next sync goes on from there."
+            )
+        message = filter_secrets(message)
+        account.stop(message, FailureType.transient_error)
+        return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
+
+
+# What FreshdeskErrorHandler counts per request (see its point 3): exceptions that mean the host did not
+# answer. A ChunkedEncodingError (a body cut off) carries no request to count by; the CDK retries it.
+_NO_ANSWER = (requests.exceptions.Timeout, requests.exceptions.ConnectionError)
+# The attempts of each request that got no answer, by the request itself (the CDK sends the same prepared
+# request again on each retry); weak, so a finished request's entry goes with it.
+_NO_ANSWER_COUNTS: "weakref.WeakKeyDictionary[requests.PreparedRequest, int]" = weakref.WeakKeyDictionary()
+_NO_ANSWER_LOCK = threading.Lock()
 
 
 class FreshdeskRetryAfter(BackoffStrategy):
@@ -315,6 +436,20 @@ class FreshdeskRetryAfter(BackoffStrategy):
                 "instead, the longest its per-minute rate limits need."
             )
         return self.wait(raw, self.MAX_SECONDS) or None
+
+
+class FreshdeskServerErrorBackoff(ExponentialBackoffStrategy):
+    """ExponentialBackoffStrategy for answers (5xx) only: a request that got no answer is left to the CDK.
+
+    YAML's strategy gives a wait for exceptions too, and the CDK logs every wait a strategy gives as "Rate
+    limit exceeded": a timeout would read as a rate limit. Without a strategy's wait the CDK backs off on
+    its own (1, 2, 4... s) and logs the error it retries; FreshdeskErrorHandler bounds those retries.
+    """
+
+    def backoff_time(self, response_or_exception: Any, attempt_count: int) -> Optional[float]:
+        if not isinstance(response_or_exception, requests.Response):
+            return None
+        return super().backoff_time(response_or_exception, attempt_count)
 
 
 def _retry_after_seconds(value: str) -> Optional[float]:
@@ -441,7 +576,95 @@ class FreshdeskJsonDecoder(JsonDecoder):
         return AirbyteTracedException(message=message, internal_message=message, failure_type=failure_type)
 
 
-class FreshdeskListPages(PaginationStrategy):
+class _Pages(PaginationStrategy):
+    """A pagination strategy of `page_size` records a page, whose first page needs no token."""
+
+    page_size: int
+
+    @property
+    def initial_token(self) -> Optional[Any]:
+        return None
+
+    def get_page_size(self) -> Optional[int]:
+        return self.page_size
+
+
+class FreshdeskNextLink(_Pages):
+    """Follows Freshdesk's `link: <...>; rel="next"` header, and only where a next page can be.
+
+    YAML's CursorPagination follows whatever URL the header names. A next link is taken from an answer, so
+    it is checked before it is followed; the stream stops with an error naming it (and no record is read
+    twice) when it:
+    - points to another origin (scheme, host or port) than `https://<domain>`: the API key goes nowhere
+      else (the authenticator refuses such a request too; this names the stream), nor to another path of
+      the account, whose records would be mixed into this stream's;
+    - does not move forward: Freshdesk numbers its pages, so the next link's `page` is past this page's
+      (a link to the same page, or back, would read the same records again and never end);
+    - comes with an empty page: a list that has nothing on this page has nothing after it.
+
+    The token is the next page's URL, which the paginator's `RequestPath` option requests as it is. Not a
+    dataclass, for the reasons given on FreshdeskJsonDecoder; keeps no per-read state.
+    """
+
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+    page_size: int
+
+    def __init__(self, config: Mapping[str, Any], parameters: Mapping[str, Any], page_size: int = 100) -> None:
+        self.config = config
+        self.parameters = parameters
+        self.page_size = int(page_size)
+        self._stream_name = str((parameters or {}).get("name") or "")
+        self._origin = ("https", str(config.get("domain") or "").lower())
+
+    def next_page_token(
+        self,
+        response: requests.Response,
+        last_page_size: int,
+        last_record: Optional[Record],
+        last_page_token_value: Optional[Any] = None,
+    ) -> Optional[str]:
+        return _next_link(response, self._origin, self._stream_name)
+
+
+def _next_link(response: requests.Response, origin: Tuple[str, str], stream: str) -> Optional[str]:
+    """The answer's `rel="next"` link, if it can be followed (see FreshdeskNextLink), else an error naming `stream`."""
+    link = (response.links.get("next") or {}).get("url")
+    if not link:
+        return None
+    here = urlsplit(str(response.request.url if response.request is not None else response.url))
+    there = urlsplit(str(link))
+    if (there.scheme.lower(), there.netloc.lower()) != origin or there.path != here.path:
+        raise _unfollowed_link(stream, link, f"it leads away from {here.path} on https://{origin[1]}")
+    if _is_empty_page(response):
+        raise _unfollowed_link(stream, link, "it came with an empty page")
+    if _page_number(there.query) <= _page_number(here.query):
+        raise _unfollowed_link(stream, link, "it does not lead past this page")
+    return str(link)
+
+
+def _page_number(query: str) -> int:
+    """The `page` of a Freshdesk list URL's query (1 when absent or unreadable)."""
+    try:
+        return int((parse_qs(query).get("page") or ["1"])[0])
+    except ValueError:
+        return 1
+
+
+def _is_empty_page(response: requests.Response) -> bool:
+    """Whether the answer is an empty JSON list (without parsing it: this runs on every page)."""
+    return len(response.content or b"") < 16 and (response.content or b"").strip() == b"[]"
+
+
+def _unfollowed_link(stream: str, link: str, why: str) -> AirbyteTracedException:
+    message = filter_secrets(
+        f"Stream '{stream}' stopped: Freshdesk's next-page link {link} was not followed, because {why}. "
+        "The pages before it were read once each. Please report this answer to the connector's maintainers."
+    )
+    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)
+
+
+class FreshdeskListPages(_Pages):
     """Pages through a Freshdesk list, then through each of its sibling lists, within one slice.
 
     1. Sibling lists: the tickets endpoint leaves deleted and spam tickets out of its default list and
@@ -492,13 +715,6 @@ class FreshdeskListPages(PaginationStrategy):
         self.page_cap = int(page_cap) if page_cap else None
         self._stream_name = str((parameters or {}).get("name") or "")
 
-    @property
-    def initial_token(self) -> Optional[Any]:
-        return None
-
-    def get_page_size(self) -> Optional[int]:
-        return self.page_size
-
     def next_page_token(
         self,
         response: requests.Response,
@@ -507,6 +723,8 @@ class FreshdeskListPages(PaginationStrategy):
         last_page_token_value: Optional[Any] = None,
     ) -> Optional[Mapping[str, Any]]:
         token = last_page_token_value or {"list": None, "page": 1, "since": None}
+        if "next" in response.links and _is_empty_page(response):
+            raise _unfollowed_link(self._stream_name, response.links["next"].get("url", ""), "it came with an empty page")
         list_goes_on = "next" in response.links and (not self.sorted_by or last_page_size >= self.page_size)
         if list_goes_on:
             if self.page_cap and token["page"] >= self.page_cap and self.sorted_by and last_record:
@@ -593,12 +811,39 @@ def _is_timestamp(value: Any) -> bool:
     return False
 
 
-class FreshdeskStateCheck(StateMigration):
-    """Stops the sync, naming the stream, when its saved state holds a cursor that is not a timestamp.
+# Keys of the state shapes the CDK writes (per-partition and global cursors) around the cursor keys.
+STATE_KEYS = frozenset({"states", "state", "parent_state", "partition", "cursor", "use_global_cursor", "lookback_window"})
+# How far past now a saved cursor may be: Freshdesk's clock may run a little ahead of this machine's, and a
+# cursor is the newest record's time. Further than this, the state was not written from records.
+FUTURE_TOLERANCE = timedelta(days=1)
 
-    The CDK would crash on such a state with a traceback while it builds the stream (or, for a stream with
-    a parent, misread it). A migration is the one place a manifest sees a stream's incoming state; this
-    one changes nothing and refuses what cannot be resumed, with what to do about it.
+
+def cursor_values(stream_state: Any) -> List[str]:
+    """Every cursor value of a stream state, at any depth."""
+    found: List[str] = []
+    if isinstance(stream_state, Mapping):
+        for key, value in stream_state.items():
+            if key in CURSOR_KEYS and isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, (Mapping, list)):
+                found.extend(cursor_values(value))
+    elif isinstance(stream_state, list):
+        for item in stream_state:
+            found.extend(cursor_values(item))
+    return found
+
+
+class FreshdeskStateCheck(StateMigration):
+    """Never uses a saved state it cannot trust without saying so.
+
+    - A cursor that is not a timestamp stops the sync, naming the stream: the CDK would crash on it with a
+      traceback while it builds the stream (or, for a stream with a parent, misread it).
+    - A state of a shape this connector never writes (no cursor anywhere, keys it does not know), which the
+      CDK would ignore without a word: one warning, and the stream is read again from `start_date`.
+    - A cursor more than a day in the future, with which the CDK would request nothing, sync after sync
+      (its windows end now), while the records changed meanwhile are never read: one warning, and the
+      stream is read again from `start_date` (an append-dedup destination keeps one copy of each record).
+    A migration is the one place a manifest sees a stream's incoming state.
     """
 
     config: Mapping[str, Any]
@@ -609,17 +854,52 @@ class FreshdeskStateCheck(StateMigration):
         self.parameters = parameters or {}
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        stream = self.parameters.get("name")
         problem = cursor_problem(stream_state)
         if problem:
             message = (
-                f"The saved state of stream '{self.parameters.get('name')}' cannot be resumed: {problem} Correct the "
+                f"The saved state of stream '{stream}' cannot be resumed: {problem} Correct the "
                 "state, or clear the stream's data so that it is read again from `start_date`."
             )
             raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+        unusable = self._unusable(stream_state)
+        if unusable:
+            _account(self.config).warn_once(filter_secrets(
+                f"The saved state of stream '{stream}' {unusable}; it is set aside and the stream is read again from "
+                f"{'`start_date`' if self.config.get('start_date') else 'the beginning (no `start_date` is set)'}."
+            ))
+            return True
         return False
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
-        return stream_state
+        return {}
+
+    @staticmethod
+    def _unusable(stream_state: Mapping[str, Any]) -> Optional[str]:
+        if not isinstance(stream_state, Mapping) or not stream_state:
+            return None
+        values = cursor_values(stream_state)
+        if not values:
+            unknown = sorted(set(stream_state) - STATE_KEYS - set(CURSOR_KEYS))
+            if unknown:
+                shown = orjson.dumps(stream_state).decode()
+                return f"is not one this connector writes ({shown[:200]}: no cursor, and unknown keys {unknown})"
+            return None
+        latest = max(values, key=lambda value: _parse_any(value))
+        if _parse_any(latest) > _now() + FUTURE_TOLERANCE:
+            return f"has its cursor in the future ({latest})"
+        return None
+
+
+def _parse_any(value: str) -> datetime:
+    """A cursor value (one of CURSOR_FORMATS, checked before) as an aware UTC datetime."""
+    for form in CURSOR_FORMATS:
+        try:
+            moment = datetime.strptime(value, form)
+        except ValueError:
+            continue
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    raise ValueError(value)
 
 
 class _AroundRetriever(Retriever):
@@ -1193,6 +1473,8 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
                 failed = getattr(error.__context__, "response", None)
                 if isinstance(failed, requests.Response):
                     raise _FieldsUnavailable(f"answered {failed.status_code} until the retries ran out") from None
+                if isinstance(error, AirbyteTracedException) and error.message:
+                    raise _FieldsUnavailable(f"could not be read ({error.message.rstrip('.')})") from None
                 raise _FieldsUnavailable("could not be reached until the retries ran out") from None
             if response is None or not response.ok:  # a 4xx, which the manifest's lookup_error_handler hands back
                 status = response.status_code if response is not None else "nothing"
@@ -1201,7 +1483,10 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
             if page is None:
                 raise _FieldsUnavailable("answered with something other than a list of fields")
             fields.extend(page)
-            next_url = response.links.get("next", {}).get("url")
+            try:
+                next_url = _next_link(response, ("https", str(self.config.get("domain") or "").lower()), str(self.parameters.get("fields_path")))
+            except AirbyteTracedException as refused:
+                raise _FieldsUnavailable(f"sent a next-page link that was not followed ({refused.message})") from None
             if not next_url:
                 return fields
 

@@ -7,8 +7,11 @@ from datetime import datetime, timezone
 from unittest import TestCase
 
 import pytest
+import requests
 from airbyte_cdk.models import FailureType, Level
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
+from airbyte_cdk.utils import AirbyteTracedException
 
 from config_builder import API_KEY, ConfigBuilder
 from request_builder import FreshdeskRequestBuilder
@@ -61,14 +64,10 @@ class TestAuthenticationErrors(TestCase):
         # Children skip a parent that answers 403/404, never one that answers 401.
         http_mocker.get(
             FreshdeskRequestBuilder.endpoint("canned_response_folders").build(),
-            FreshdeskResponseBuilder.of("canned_response_folders").build(),
+            FreshdeskResponseBuilder.records([a_record("canned_response_folders", id=43000300001)]).build(),
         )
         http_mocker.get(
             FreshdeskRequestBuilder.endpoint("canned_response_folders/43000300001/responses").build(),
-            error_response(401, "error_401_invalid_credentials"),
-        )
-        http_mocker.get(
-            FreshdeskRequestBuilder.endpoint("canned_response_folders/43000300002/responses").build(),
             error_response(401, "error_401_invalid_credentials"),
         )
 
@@ -383,6 +382,16 @@ class TestMalformedAnswers(TestCase):
         assert output.records == []
 
 
+def echoing_answer(status: int) -> HttpResponse:
+    """An error whose body and headers repeat the credentials, as sent and JSON-escaped (`/` as `\\/`)."""
+    basic = base64.b64encode(f"{API_KEY}:X".encode()).decode()
+    body = (
+        '{"description": "Validation failed", "errors": [{"field": "Authorization", "message": "Basic %s or %s", '
+        '"code": "invalid_value"}, {"field": "key", "message": "%s", "code": "invalid_value"}]}'
+    ) % (basic, basic.replace("/", "\\/"), API_KEY)
+    return HttpResponse(body, status, {"X-Echo": f"Basic {basic}", "Retry-After": "0"})
+
+
 class TestSecretsNeverLeak:
     """Whatever happens, neither the API key nor the Basic credentials built from it (base64 of "<key>:X")
     appear in anything the connector prints: the messages (records, logs, state, errors with their stack
@@ -396,6 +405,9 @@ class TestSecretsNeverLeak:
             pytest.param(lambda: error_response(404), id="404"),
             pytest.param(lambda: error_response(403, "error_403_access_denied"), id="403"),
             pytest.param(lambda: FreshdeskResponseBuilder.of("agents").build(), id="200"),
+            pytest.param(lambda: echoing_answer(400), id="400 echoing the credentials"),
+            pytest.param(lambda: echoing_answer(401), id="401 echoing the credentials"),
+            pytest.param(lambda: echoing_answer(503), id="503 echoing the credentials"),
         ],
     )
     def test_given_any_answer_when_read_with_debug_logs_then_the_api_key_is_in_no_output(self, answer, capfd):
@@ -410,3 +422,82 @@ class TestSecretsNeverLeak:
         assert "Making outbound API request" in text  # the debug log of each request is really there...
         assert API_KEY not in text  # ...without the key
         assert basic_credentials not in text
+
+
+class TestRequestsThatGetNoAnswer:
+    """Contract (FreshdeskErrorHandler): a request that times out or loses its connection is retried 3 times,
+    each retry saying what happened; the 4th failure fails it and stops the account, whose later requests are
+    refused at once with that message. A timeout before the host answered anything fails at once."""
+
+    URL = "https://acme.freshdesk.com/api/v2/tickets?page=3"
+
+    def handler(self) -> components.FreshdeskErrorHandler:
+        return components.FreshdeskErrorHandler(config=ConfigBuilder().build(), parameters={})
+
+    def no_answer(self, request, kind: str) -> Exception:
+        if kind == "timeout":
+            return requests.exceptions.ReadTimeout("HTTPSConnectionPool: Read timed out. (read timeout=30)", request=request)
+        return requests.exceptions.ConnectionError("Connection aborted: RemoteDisconnected", request=request)
+
+    @pytest.mark.parametrize("kind, what", [("timeout", "got no answer within 30 s"), ("drop", "lost its connection before an answer")])
+    def test_given_an_account_that_answered_when_a_request_gets_no_answer_then_three_retries_then_a_stop(self, kind, what):
+        components._account(ConfigBuilder().build()).answered = True
+        handler, request = self.handler(), requests.Request("GET", self.URL).prepare()
+
+        resolutions = [handler.interpret_response(self.no_answer(request, kind)) for _ in range(4)]
+
+        assert [(r.response_action, r.failure_type) for r in resolutions] == [
+            (ResponseAction.RETRY, FailureType.transient_error)] * 3 + [(ResponseAction.FAIL, FailureType.transient_error)]
+        assert [r.error_message for r in resolutions[:3]] == [
+            f"GET {self.URL} {what} (attempt {n} of 4); retrying." for n in (1, 2, 3)]
+        stopped = (
+            f"acme.freshdesk.com stopped answering: GET {self.URL} {what}, 4 times in a row. The sync stops here; the "
+            "state keeps what was read, so the next sync goes on from there."
+        )
+        assert resolutions[3].error_message == stopped
+        other = requests.Request("GET", "https://acme.freshdesk.com/api/v2/groups").prepare()
+        with pytest.raises(AirbyteTracedException) as refused:
+            self.authenticator()(other)
+        assert (refused.value.message, "Authorization" in other.headers) == (stopped, False)
+
+    def test_given_a_host_that_never_answered_when_a_request_times_out_then_it_fails_at_once(self):
+        handler, request = self.handler(), requests.Request("GET", self.URL).prepare()
+
+        resolution = handler.interpret_response(self.no_answer(request, "timeout"))
+
+        assert (resolution.response_action, resolution.failure_type, resolution.error_message) == (
+            ResponseAction.FAIL, FailureType.transient_error,
+            f"acme.freshdesk.com accepted the connection but sent no answer: GET {self.URL} got no answer within 30 s. "
+            "Check that `domain` is your Freshdesk domain (acme.freshdesk.com); if it is, Freshdesk may be down "
+            "(status.freshworks.com). Nothing was read from it.",
+        )
+
+    def test_given_two_requests_when_each_gets_no_answer_then_each_has_its_own_retries(self):
+        components._account(ConfigBuilder().build()).answered = True
+        handler = self.handler()
+        first, second = (requests.Request("GET", f"{self.URL}&n={n}").prepare() for n in (1, 2))
+
+        actions = [handler.interpret_response(self.no_answer(r, "drop")).response_action for r in (first, second, first, second)]
+
+        assert actions == [ResponseAction.RETRY] * 4
+
+    def test_given_a_401_that_fails_a_stream_then_later_requests_with_that_key_are_refused_without_a_call(self):
+        with HttpMocker() as http_mocker:
+            http_mocker.get(FreshdeskRequestBuilder.endpoint("agents").build(), error_response(401, "error_401_invalid_credentials"))
+            read_streams(ConfigBuilder().build(), "agents", expect_failure=True)
+
+        other = requests.Request("GET", "https://acme.freshdesk.com/api/v2/groups").prepare()
+        with pytest.raises(AirbyteTracedException) as refused:
+            self.authenticator()(other)
+        assert (refused.value.message, refused.value.failure_type) == (_UNAUTHORIZED_MESSAGE, FailureType.config_error)
+        another_key = components.FreshdeskAuthenticator(
+            username="another-key", password="X", config=ConfigBuilder().with_api_key("another-key").build(), parameters={},
+            rate_limits=RATE_LIMITS)
+        assert another_key(other).headers["Authorization"].startswith("Basic ")
+
+    def authenticator(self) -> components.FreshdeskAuthenticator:
+        return components.FreshdeskAuthenticator(
+            username=API_KEY, password="X", config=ConfigBuilder().build(), parameters={}, rate_limits=RATE_LIMITS)
+
+
+RATE_LIMITS = {"account": 700, "tickets_list": 200, "contacts_list": 200}

@@ -72,7 +72,7 @@ class TestCannedResponses(TestCase):
         assert log_messages(output, Level.WARN) == [
             "Skipping stream 'canned_response_folders': Freshdesk says \"You are not authorized to perform this "
             "action.\" The API key's agent lacks the privilege for it; use an admin's API key to read it, or "
-            "deselect the stream."
+            "deselect the stream. Streams read from its records are empty too: canned_responses."
         ]
         assert error_messages(output) == []
 
@@ -137,7 +137,8 @@ class TestDiscussions(TestCase):
         assert log_messages(output, Level.WARN) == [
             "Skipping stream 'discussion_categories': Freshdesk says \"The Forums feature(s) is/are not supported in "
             "your plan. Please upgrade your account to use it.\" The account's plan does not include this feature; "
-            "deselect the stream or upgrade the plan."
+            "deselect the stream or upgrade the plan. Streams read from its records are empty too: discussion_forums, "
+            "discussion_topics and discussion_comments."
         ]
         for stream in ("discussion_categories", "discussion_forums", "discussion_topics", "discussion_comments"):
             assert stream_statuses(output, stream)[-1] == "COMPLETE", stream

@@ -10,11 +10,18 @@ Kinds of answer:
 - ``drop``: the connection is closed without an answer;
 - ``html``: status 200 with an HTML maintenance page instead of JSON;
 - ``truncated``: the real response with its JSON body cut in half;
-- ``object_instead_of_list``: status 200 with a JSON object (the first record, or {}) instead of the list.
+- ``object_instead_of_list``: status 200 with a JSON object (the first record, or {}) instead of the list;
+- ``headers``: the real response with ``headers`` set on it (a hostile ``Link``, say);
+- ``stall``: the request is read and never answered: the connection is held ``seconds``, then closed;
+- ``slow``: the real response, ``seconds`` late;
+- ``echo``: status 400 whose body echoes the request's ``Authorization`` header back, decoded too, as a
+  careless proxy or debugging endpoint might.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import random
 import re
 import threading
@@ -31,7 +38,7 @@ HTML_PAGE = (
     b"<body><h1>We'll be back shortly</h1><p>Our helpdesk is undergoing scheduled maintenance.</p></body></html>"
 )
 GATEWAY_PAGE = b"<html><head><title>%d</title></head><body><h1>%d %s</h1></body></html>"
-KINDS = ("status", "drop", "html", "truncated", "object_instead_of_list")
+KINDS = ("status", "drop", "html", "truncated", "object_instead_of_list", "headers", "stall", "slow", "echo")
 
 
 @dataclass
@@ -62,6 +69,7 @@ class FaultAction:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -81,6 +89,23 @@ def default_body(status: int) -> Any:
     if status >= 500:
         return SERVER_ERROR_BODY
     return {"code": "error", "message": "Scripted fault"}
+
+
+def echo_body(authorization: str) -> dict[str, Any]:
+    """A 400 body that repeats the request's Authorization header, and the credentials decoded from it."""
+    decoded = ""
+    if authorization.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(authorization[6:]).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            decoded = ""
+    return {
+        "description": "Validation failed",
+        "errors": [
+            {"field": "Authorization", "message": f"Unexpected header {authorization}", "code": "invalid_value"},
+            {"field": "credentials", "message": f"Could not use {decoded}", "code": "invalid_value"},
+        ],
+    }
 
 
 class FaultInjector:
@@ -110,9 +135,11 @@ class FaultInjector:
         times: int = 1,
         headers: dict[str, str] | None = None,
         kind: str | None = None,
+        seconds: float = 0.0,
     ) -> None:
         """Answer the next ``times`` requests whose path (e.g. /api/v2/tickets) matches ``path_regex``
-        (``re.search``): with ``status``/``body``/``headers``, or as ``kind`` (see module doc).
+        (``re.search``): with ``status``/``body``/``headers``, or as ``kind`` (see module doc;
+        ``seconds`` for ``stall`` and ``slow``).
 
         A 429 without a Retry-After header gets ``Retry-After: <Faults.retry_after>``.
         """
@@ -121,7 +148,9 @@ class FaultInjector:
             raise ValueError(f"unknown fault kind {kind!r}")
         if kind == "status" and status is None:
             raise ValueError("a status fault needs a status")
-        action = FaultAction(kind, status or 200, body, dict(headers or {}))
+        if kind in ("stall", "slow") and seconds <= 0:
+            raise ValueError(f"a {kind} fault needs seconds")
+        action = FaultAction(kind, status or 200, body, dict(headers or {}), seconds)
         if kind == "status":
             if body is None:
                 action.body = default_body(action.status)

@@ -29,7 +29,7 @@ from .activities import FILES_PREFIX
 from .api import FEATURE_NAMES, JSON_TYPE, ROUTES, STREAM_ROUTES, AccountSettings, FreshdeskAPI, Reply
 from .codec import dumps, loads
 from .data import DEFAULT_NOW, Dataset, Sizes
-from .faults import HTML_PAGE, RATE_LIMIT_BODY, FaultAction, FaultInjector, Faults
+from .faults import HTML_PAGE, RATE_LIMIT_BODY, FaultAction, FaultInjector, Faults, echo_body
 from .limits import RateLimiter, RateLimits
 from .log import LogEntry, RequestLog
 
@@ -136,6 +136,8 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._tempdir: str | None = None
         self.ca_file: str | None = None
+        # Set while stopping: stalled and slow answers stop waiting.
+        self._stopping = threading.Event()
 
     # --- settings that can change at runtime -------------------------------------------------------
 
@@ -190,6 +192,7 @@ class Emulator:
         self._tempdir = tempfile.mkdtemp(prefix="freshdesk-emulator-")
         self.ca_file = os.path.join(self._tempdir, "ca.pem")
         ca.cert_pem.write_to_path(self.ca_file)
+        self._stopping.clear()
         self._server = _TLSServer(("127.0.0.1", self._requested_port), context, self)
         self.port = self._server.server_address[1]
         self.account.base_url = f"https://localhost:{self.port}"
@@ -203,6 +206,7 @@ class Emulator:
         """Stop serving, hang up open connections and delete the CA file."""
         if self._server is None:
             return
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._server.close_connections()
@@ -281,8 +285,16 @@ class Emulator:
         action = self.faults.decide(path, random_faults=not is_file)
         if self.faults.latency_seconds:
             time.sleep(self.faults.latency_seconds)
-        if action is not None and action.kind == "drop":
+        if action is not None and action.kind == "slow":
+            self._stopping.wait(action.seconds)
+        if action is not None and action.kind == "echo":
+            header = handler.headers.get("Authorization") or ""
+            finish(self._fault_reply(FaultAction("status", 400, echo_body(header))), 0)
+            return
+        if action is not None and action.kind in ("drop", "stall"):
             self.log.add(LogEntry(method, path, query, 0, 0, started, authorization))
+            if action.kind == "stall":
+                self._stopping.wait(action.seconds)
             handler.close_connection = True
             try:
                 handler.connection.shutdown(socket.SHUT_RDWR)
@@ -327,6 +339,10 @@ class Emulator:
             return Reply(200, HTML_PAGE, reply.headers, "text/html; charset=utf-8")
         if action.kind == "truncated":
             return Reply(reply.status, reply.body[: len(reply.body) // 2], reply.headers, reply.content_type)
+        if action.kind == "headers":
+            return Reply(reply.status, reply.body, {**reply.headers, **action.headers}, reply.content_type)
+        if action.kind == "slow":
+            return reply
         payload = loads(reply.body) if reply.body else {}
         if isinstance(payload, list):
             payload = payload[0] if payload else {}
