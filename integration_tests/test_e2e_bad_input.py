@@ -15,9 +15,9 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import pytest
 
-from integration_tests.conftest import catalog_for, connector
+from integration_tests.conftest import catalog_for, connector, expected_ids
 from integration_tests.emulator import Emulator
-from integration_tests.harness import Run
+from integration_tests.harness import RUNTIMES, Run
 from integration_tests.test_e2e_check import closed_port
 
 PREFIX = "Config validation error: "
@@ -216,8 +216,8 @@ def state_of(stream: str, stream_state: Any) -> List[Dict[str, Any]]:
     return [{"type": "STREAM", "stream": {"stream_descriptor": {"name": stream}, "stream_state": stream_state}}]
 
 
-def read(emu: Emulator, catalog: Any, state: Optional[List[Dict[str, Any]]] = None) -> Run:
-    run = connector("read", emu.config(), catalog, state=state, env=emu.env())
+def read(emu: Emulator, catalog: Any, state: Optional[List[Dict[str, Any]]] = None, runtime: str = "package") -> Run:
+    run = connector("read", emu.config(), catalog, state=state, env=emu.env(), runtime=runtime)
     assert "Traceback" not in run.stdout and "Traceback" not in run.stderr
     return run
 
@@ -228,7 +228,9 @@ RESET = " Correct the state, or clear the stream's data so that it is read again
 class TestBadCatalogAndState:
     """Contract: a catalog selecting a stream the connector does not have, or a state whose cursor is not a
     timestamp, stops `read` before any request: exit 1, one error naming the stream and what to do, no
-    traceback. State saved for a stream the connector does not have is ignored with a warning.
+    traceback. State saved for a stream the connector does not have is ignored with a warning; a state of a
+    shape the connector never writes, or with its cursor far in the future, is set aside with one warning and
+    the stream is read whole, in both runtimes.
     """
 
     def test_given_a_catalog_with_an_unknown_stream_when_read_then_it_fails_naming_it(self, emu, catalogs):
@@ -282,3 +284,22 @@ class TestBadCatalogAndState:
         assert run.returncode == 0, run.stderr[-2000:]
         assert sorted(g["id"] for g in run.records["groups"]) == sorted(g["id"] for g in emu.data.expected("groups"))
         assert run.logs("WARN") == ["Ignoring the saved state of stream 'ticket_widgets': this connector has no such stream."]
+
+    @pytest.mark.parametrize("runtime", RUNTIMES)
+    @pytest.mark.parametrize(
+        "stream_state, said",
+        [
+            ({"foo": 1}, 'is not one this connector writes ({"foo":1}: no cursor, and unknown keys [\'foo\'])'),
+            ({"updated_at": "2999-01-01T00:00:00Z"}, "has its cursor in the future (2999-01-01T00:00:00Z)"),
+        ],
+    )
+    def test_given_a_state_that_cannot_be_used_when_read_then_one_warning_and_every_record(
+        self, emu, catalogs, stream_state, said, runtime
+    ):
+        run = read(emu, catalogs["companies"], state_of("companies", stream_state), runtime=runtime)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert sorted(c["id"] for c in run.records["companies"]) == expected_ids(emu, "companies")
+        assert [w for w in run.logs("WARN") if "saved state" in w] == [
+            f"The saved state of stream 'companies' {said}; it is set aside and the stream is read again from the "
+            "beginning (no `start_date` is set)."
+        ]

@@ -346,3 +346,37 @@ class TestEchoedCredentials:
             "Validation failed: [{'field': 'Authorization', 'message': 'Unexpected header Basic ****', 'code': "
             "'invalid_value'}, {'field': 'credentials', 'message': 'Could not use ****:X', 'code': 'invalid_value'}]"
         )
+
+
+class TestWrongKey:
+    """Contract: a key Freshdesk rejects ends the sync after its first 401, whichever stream met it and in
+    every runtime: the other streams' requests are refused before they are sent, with the same message
+    naming the key and the domain."""
+
+    @pytest.fixture(scope="class")
+    def outcomes(self, in_background) -> Dict[str, Dict[str, Any]]:
+        outcomes = {}
+        emu = Emulator(seed=23, sizes=SIZES, api_key=SECRET_KEY).start()
+        try:
+            catalog = catalog_for(emu)
+            for runtime in RUNTIMES:
+                emu.log.clear()
+                run = connector("read", emu.config(api_key="a-key-freshdesk-rejects"), catalog, env=emu.env(), runtime=runtime)
+                outcomes[runtime] = {"run": run, "statuses": [e.status for e in emu.log.entries], "port": emu.port}
+        finally:
+            emu.stop()
+        return outcomes
+
+    @pytest.mark.parametrize("runtime", RUNTIMES)
+    def test_given_a_rejected_key_when_read_then_a_handful_of_requests_and_every_error_says_why(self, outcomes, runtime):
+        outcome = outcomes[runtime]
+        run = outcome["run"]
+        assert run.returncode == 1
+        assert set(outcome["statuses"]) == {401} and len(outcome["statuses"]) <= 5, outcome["statuses"]
+        unauthorized = (
+            f"Freshdesk rejected the API key for localhost:{outcome['port']} (401). Check that `api_key` is the key "
+            "shown under Profile settings > View API key, and that `domain` is the account it belongs to."
+        )
+        assert {e["message"] for e in run.trace_errors()[:-1]} == {unauthorized}
+        print(f"{runtime}: {len(outcome['statuses'])} requests, {len(run.trace_errors())} TRACE errors, "
+              f"{len(run.stdout) + len(run.stderr):,} bytes of output")
