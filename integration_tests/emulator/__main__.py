@@ -1,20 +1,30 @@
 """Serve the emulator until SIGINT or SIGTERM.
 
-    python -m integration_tests.emulator --port 8443 --seed 7 --tickets 2000
+    python -m integration_tests.emulator --port 8443 --seed 7 --tickets 2000 --out emulated
 
-The first line on stdout is JSON: {"config": {...}, "ca_file": ..., "env": {...}}: the connector
-config to use and the environment (REQUESTS_CA_BUNDLE) that makes the client trust the certificate.
+The first line on stdout is JSON: {"config": {...}, "ca_file": ..., "env": {...}, "folder": ...}: the
+connector config to use and the environment (REQUESTS_CA_BUNDLE) that makes the client trust the
+certificate. The folder (`--out`, else a new temporary one) receives config.json, catalog.json (every
+stream the account serves, full refresh) and ca.pem; the lines after the JSON are the commands that
+read the account with them. The account's clock is the real one (its records end now, and the ticket
+activity export holds the last 30 days), unless `--now` sets it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from dataclasses import fields
+from datetime import datetime, timezone
+from pathlib import Path
 
+from .api import STREAM_ROUTES
 from .data import Sizes
 from .faults import Faults
 from .limits import RateLimits
@@ -27,6 +37,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8443, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    parser.add_argument("--now", default=None,
+                        help="the account's clock, e.g. 2025-07-01T00:00:00Z (default: the real time)")
+    parser.add_argument("--out", default=None, help="folder for config.json, catalog.json and ca.pem (default: a new temporary one)")
     parser.add_argument("--page-cap", type=int, default=300, help="last page of the tickets list")
     parser.add_argument("--plan-features", default=None,
                         help="comma-separated subset of surveys,forums,timesheets,skills (default: all)")
@@ -64,16 +77,45 @@ def main(argv: list[str] | None = None) -> int:
         page_cap=args.page_cap,
         port=args.port,
         api_key=args.api_key,
+        now=args.now or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with emulator:
-        sys.stdout.write(json.dumps({"config": emulator.config(), "ca_file": emulator.ca_file, "env": emulator.env()}) + "\n")
+        folder = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="freshdesk-emulated-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        write_files(emulator, folder)
+        announced = {"config": emulator.config(), "ca_file": emulator.ca_file, "env": emulator.env(), "folder": str(folder)}
+        sys.stdout.write(json.dumps(announced) + "\n" + commands(folder) + "\n")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass
     return 0
+
+
+def write_files(emulator: Emulator, folder: Path) -> None:
+    """config.json, catalog.json (every stream the account serves, full refresh) and ca.pem into `folder`."""
+    (folder / "config.json").write_text(json.dumps(emulator.config(), indent=2) + "\n")
+    streams = [
+        {"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+         "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
+        for name in sorted(STREAM_ROUTES)
+    ]
+    (folder / "catalog.json").write_text(json.dumps({"streams": streams}, indent=2) + "\n")
+    shutil.copyfile(str(emulator.ca_file), folder / "ca.pem")
+
+
+def commands(folder: Path) -> str:
+    """The commands that check and read the emulated account with the files in `folder`."""
+    at = shlex.quote(str(folder))
+    return "\n".join([
+        "# In another shell, with source-freshdesk installed (pip install .):",
+        f"export REQUESTS_CA_BUNDLE={at}/ca.pem",
+        f"source-freshdesk check --config {at}/config.json",
+        f"source-freshdesk discover --config {at}/config.json",
+        f"source-freshdesk read --config {at}/config.json --catalog {at}/catalog.json > {at}/messages.jsonl",
+    ])
 
 
 if __name__ == "__main__":
