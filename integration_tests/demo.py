@@ -15,11 +15,11 @@ import shutil
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 from integration_tests.emulator import Emulator, Sizes
 from integration_tests.emulator.log import LogEntry
-from integration_tests.harness import Run, configured_catalog, run_connector
+from integration_tests.harness import Run, configured_catalog, run_connector, stream_connector
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,6 +92,14 @@ def write_records(run: Run, folder: Path) -> None:
                 out.write(json.dumps(record) + "\n")
 
 
+def show_progress(message: Dict[str, Any]) -> bool:
+    """Prints the connector's progress lines (and each stream's end) while it reads; never stops it."""
+    text = message.get("log", {}).get("message", "") if message.get("type") == "LOG" else ""
+    if text.startswith("Progress at ") or (text.startswith("Read ") and text.endswith(" stream")):
+        print("  " + text, flush=True)
+    return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1000)
@@ -118,7 +126,8 @@ def main() -> int:
         catalog = configured_catalog(discovered)
 
         emu.log.clear()
-        first = run_connector("read", config, catalog, env=env)
+        print("read: every stream (the connector's progress lines as they come)")
+        first = stream_connector("read", config, catalog, env=env, kill_when=show_progress)
         print_table("Full read", first, emu.log.entries, streams)
 
         emu.data.advance(3600)

@@ -73,6 +73,7 @@ class _Account:
         self._values: Dict[str, Tuple[threading.Lock, List[Any]]] = {}
         # Whether the host has answered any request of this process (see FreshdeskErrorHandler).
         self.answered = False
+        self.progress = _Progress()
         # Why no request may go out any more, as (message, failure type), for every key (None) or for one
         # key's fingerprint: see `stop`.
         self._stops: Dict[Optional[str], Tuple[str, FailureType]] = {}
@@ -110,6 +111,68 @@ class _Account:
             if not box:
                 box.append(compute())
             return box[0]
+
+
+class _Progress:
+    """What a read has done so far, for the progress lines it logs every `EVERY_SECONDS` (the CDK says
+    nothing between a stream's start and its end, which on a rate-limited first sync can be hours apart).
+
+    Fed by the components every record and answer passes through: the schema normalization (records per
+    stream), the authenticator (answers, and the credits Freshdesk says each cost), the tickets windows and
+    the conversations' checkpoints (windows read, tickets whose conversations are read, tickets listed for
+    them). Lines come from the thread that gets an answer once the interval is over: 5 s after the start,
+    then twice as long each time, up to a minute (early news on a short read, a line a minute on a long one).
+    """
+
+    FIRST_SECONDS, EVERY_SECONDS = 5.0, 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._started = self._last = time.monotonic()
+        self._interval = self.FIRST_SECONDS
+        self._counts: Dict[str, int] = {}
+        self._reported: Dict[str, int] = {}
+
+    def add(self, what: str, amount: int = 1) -> None:
+        with self._lock:
+            self._counts[what] = self._counts.get(what, 0) + amount
+
+    def answered(self, credits: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._counts["requests"] = self._counts.get("requests", 0) + 1
+            self._counts["credits"] = self._counts.get("credits", 0) + credits
+            if now - self._last < self._interval:
+                return
+            self._last, self._interval = now, min(self._interval * 2, self.EVERY_SECONDS)
+            counts, reported = dict(self._counts), self._reported
+            self._reported = counts
+        for line in self.lines(counts, reported, now - self._started):
+            LOGGER.info(line)
+
+    @staticmethod
+    def lines(counts: Mapping[str, int], reported: Mapping[str, int], seconds: float) -> List[str]:
+        """The progress lines for `counts` (`reported`: as of the last lines), `seconds` into the read."""
+        at = f"Progress at {int(seconds // 60)} min {int(seconds % 60):02d} s"
+        minutes = max(seconds / 60, 1 / 60)
+        lines = [
+            f"{at}: {counts.get('requests', 0):,} requests and {counts.get('credits', 0):,} credits so far, "
+            f"{counts.get('credits', 0) / minutes:,.0f} credits a minute."
+        ]
+        for key in sorted(k for k in counts if k.startswith("records:")):
+            if counts[key] == reported.get(key):
+                continue  # not active since the last lines
+            stream, line = key.split(":", 1)[1], f"{at}: {key.split(':', 1)[1]}, {counts[key]:,} records"
+            if stream == "tickets" and counts.get("windows"):
+                line += f", {counts['windows']:,} windows read"
+            if stream == "conversations" and counts.get("listed"):
+                done, listed = counts.get("read", 0), counts["listed"]
+                line += f", the conversations of {done:,} of the {listed:,} tickets listed so far"
+                if 0 < done < listed:
+                    left = (listed - done) * seconds / done / 60
+                    line += "; " + (f"about {left:,.0f} min" if left >= 1 else "less than a minute") + " more for those at this pace"
+            lines.append(line + ".")
+        return lines
 
 
 class _Accounts:
@@ -254,9 +317,15 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
         return super().__call__(request)  # type: ignore[no-any-return]
 
     def update_from_response(self, request: requests.PreparedRequest, response: requests.Response) -> None:
-        _account(self.config).answered = True
+        account = _account(self.config)
+        account.answered = True
         _mask_echoed_secrets(response, self.token.split(" ", 1)[-1], str(self.config.get("api_key") or ""))
         self.budget.update_from_response(request, response)
+        try:
+            credits = int(response.headers.get("X-Ratelimit-Used-CurrentRequest") or 1)
+        except ValueError:
+            credits = 1
+        account.progress.answered(credits)
 
 
 def _fingerprint(config: Mapping[str, Any]) -> str:
@@ -975,8 +1044,10 @@ class FreshdeskTicketWindows(_AroundRetriever):
         window = self._effective_window(stream_slice) if stream_slice is not None else None
         if window is None:
             yield from self.retriever.read_records(records_schema, stream_slice)
+            _account(self.config).progress.add("windows")
             return
         if not window:
+            _account(self.config).progress.add("windows")
             return  # read already, by the window that holds the start of its effective window
         start, end = window
         assert stream_slice is not None
@@ -989,6 +1060,7 @@ class FreshdeskTicketWindows(_AroundRetriever):
             if isinstance(record, Record):
                 record = Record(data=record.data, stream_name=record.stream_name, associated_slice=stream_slice)
             yield record
+        _account(self.config).progress.add("windows")
 
     def _effective_window(self, stream_slice: StreamSlice) -> Optional[Tuple[str, str]]:
         """What the calendar window `stream_slice` reads: None, itself; (), nothing; else (start, end).
@@ -1142,10 +1214,12 @@ class FreshdeskTicketCheckpoints(SubstreamPartitionRouter):
         self._last_handed_out: Optional[str] = None
 
     def stream_slices(self) -> Iterable[StreamSlice]:
+        progress = _account(self.config).progress
         for stream_slice in super().stream_slices():
             updated_at = stream_slice.extra_fields.get("updated_at")
             if updated_at:
                 self._last_handed_out = _state_timestamp(str(updated_at))
+            progress.add("listed")
             yield stream_slice
 
     def get_stream_state(self) -> Optional[Mapping[str, StreamState]]:
@@ -1215,6 +1289,7 @@ class FreshdeskCheckpointCadence(_AroundRetriever):
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Any]:
         yield from self.retriever.read_records(records_schema, stream_slice)
+        _account(self.config).progress.add("read")
         now = _clock()
         last_emission = getattr(self.cursor, _CDK_LAST_EMISSION, None)
         # 0.0: nothing emitted yet, so the CDK emits at the next close anyway. A close that finds no parent
@@ -1318,12 +1393,21 @@ class FreshdeskSchemaNormalization(TypeTransformer):
     both on every stream's schema with records of every wrong type.
     """
 
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+
     def __init__(self, config: Optional[Mapping[str, Any]] = None, parameters: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(TransformConfig.DefaultSchemaNormalization)
         # id(schema) -> (schema, compiled tree or None): the schema is held so that its id is not reused.
         self._compiled: Dict[int, Tuple[Mapping[str, Any], Optional[_SchemaNode]]] = {}
+        # Every record of the stream passes here: the progress lines count them (see _Progress). A list
+        # read for another stream (the tickets for conversations) says so with `progress_as`.
+        parameters = parameters or {}
+        self._progress = _account(config or {}).progress
+        self._counted_as = str(parameters.get("progress_as") or f"records:{parameters.get('name')}")
 
     def transform(self, record: Dict[str, Any], schema: Mapping[str, Any]) -> None:
+        self._progress.add(self._counted_as)
         compiled = self._compiled.get(id(schema))
         if compiled is None or compiled[0] is not schema:
             try:
