@@ -40,7 +40,7 @@ from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
 from airbyte_cdk.sources.declarative.schema import SchemaLoader
 from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import SUCCESS_RESOLUTION, ErrorResolution, ResponseAction
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from airbyte_cdk.sources.types import Record, StreamSlice, StreamState
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
@@ -373,6 +373,8 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
        the same way. (A lookup's 401 only makes the lookup fall back, as its filters say.)
     5. Every message is masked of secrets: the CDK prints a stream's error without masking it, and a
        filter's message may quote what the server sent.
+    6. A success is a success at once: the CDK would evaluate each filter's predicate on it, parsing the
+       page again for each (no filter of the manifest matches a 2xx).
     """
 
     CONNECTION_RETRIES = 3
@@ -390,6 +392,10 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
                 )
             if isinstance(response_or_exception, _NO_ANSWER) and response_or_exception.request is not None:
                 return self._no_answer(response_or_exception)
+        elif isinstance(response_or_exception, requests.Response) and response_or_exception.status_code < 300:
+            # No filter of the manifest is for a success, and the CDK would evaluate every predicate on it,
+            # each parsing the page again (a tickets page twice over).
+            return SUCCESS_RESOLUTION
         resolution = super().interpret_response(response_or_exception)
         if resolution.error_message and filter_secrets(resolution.error_message) != resolution.error_message:
             resolution = dataclasses.replace(resolution, error_message=filter_secrets(resolution.error_message))
