@@ -4,7 +4,7 @@ from setuptools import find_packages, setup
 
 MAIN_REQUIREMENTS = [
     # Exact: the release the whole suite passed on. components.py uses one private CDK name (see
-    # FreshdeskCheckpointCadence); README.md says how to move the pin.
+    # FreshdeskCheckpointCadence); docs/internals.md says how to move the pin.
     "airbyte-cdk==7.39.1",
     "pyyaml>=6",
     "jsonschema>=4.17",

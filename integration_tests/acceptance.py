@@ -140,7 +140,7 @@ def as_emitted(stream: str, record: Mapping[str, Any]) -> Dict[str, Any]:
     return AirbyteMessageSerializer.dump(message)["record"]["data"]
 
 
-# The connector types custom fields from the account's field definitions (README, "Typed custom
+# The connector types custom fields from the account's field definitions (docs/internals.md, "Typed custom
 # fields"); of this account's values, only numbers change: decimals arrive as strings ("49.90").
 FIELDS_OF_STREAM = {"tickets": "ticket_fields", "contacts": "contact_fields", "companies": "company_fields"}
 CUSTOM_FIELD_CASTS = {"custom_number": int, "custom_decimal": float}

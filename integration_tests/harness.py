@@ -148,6 +148,14 @@ class Run:
             if m["type"] == "LOG" and (level is None or m["log"]["level"] == level)
         ]
 
+    def statuses(self) -> Dict[str, str]:
+        """Each stream's last status (STARTED, RUNNING, COMPLETE, INCOMPLETE), by stream name."""
+        return {
+            m["trace"]["stream_status"]["stream_descriptor"]["name"]: m["trace"]["stream_status"]["status"]
+            for m in self.messages
+            if m["type"] == "TRACE" and m["trace"]["type"] == "STREAM_STATUS"
+        }
+
     def trace_errors(self) -> List[Dict[str, Any]]:
         return [m["trace"]["error"] for m in self.messages if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
 

@@ -15,6 +15,7 @@ The syncs that mostly wait (stalls) run in a background pool while the others ru
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -348,35 +349,89 @@ class TestEchoedCredentials:
         )
 
 
+CLOSING = "During the sync, the following streams did not sync successfully: "
+NOT_FOUND_PAGE = b"<html><body><h1>404 Not Found</h1></body></html>"
+
+
+def stopped_read(emu: Emulator, config: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    """A read of every stream in each runtime, with the requests the emulator saw."""
+    outcomes = {}
+    catalog = catalog_for(emu)
+    for runtime in RUNTIMES:
+        emu.log.clear()
+        run = connector("read", config, catalog, env=emu.env(), runtime=runtime)
+        outcomes[runtime] = {"run": run, "statuses": [e.status for e in emu.log.entries], "streams": len(catalog["streams"])}
+    return outcomes
+
+
+def check_one_stop(outcome: Dict[str, Any], runtime: str, message: str, not_read: str) -> None:
+    """The contract of a read the account stopped: the stop's message is the first TRACE error, and the only
+    one besides the CDK's closing list, which names each stream once as not read; every stream is INCOMPLETE;
+    no traceback but the CDK's own for that closing list in `source-declarative-manifest`; kilobytes."""
+    run = outcome["run"]
+    output = run.stdout + run.stderr
+    errors = [e["message"] for e in run.trace_errors()]
+    assert run.returncode == 1
+    assert errors[0] == message
+    assert len(errors) == 2 and errors[1].startswith(CLOSING), errors
+    lines = errors[1][len(CLOSING):].split("\n")
+    assert set(lines) == {f"{stream}: SyncStopped('Not read: {not_read}.')" for stream in run.statuses()}, lines
+    assert len(lines) <= outcome["streams"] + 8, lines  # tickets windows refused at once by the 8 workers may each be listed
+    assert len(run.statuses()) == outcome["streams"] and set(run.statuses().values()) == {"INCOMPLETE"}
+    assert output.count("Traceback") == (0 if runtime == "package" else 2)
+    assert len(output) < 150_000
+    print(f"{runtime}: {len(outcome['statuses'])} requests, {len(errors)} TRACE errors, {len(lines)} streams listed "
+          f"in the closing one, {len(output):,} bytes of output")
+
+
 class TestWrongKey:
     """Contract: a key Freshdesk rejects ends the sync after its first 401, whichever stream met it and in
-    every runtime: the other streams' requests are refused before they are sent, with the same message
-    naming the key and the domain."""
+    every runtime: the other streams' requests are refused before they are sent; the one TRACE error names
+    the key and the domain (see check_one_stop)."""
 
     @pytest.fixture(scope="class")
     def outcomes(self, in_background) -> Dict[str, Dict[str, Any]]:
-        outcomes = {}
         emu = Emulator(seed=23, sizes=SIZES, api_key=SECRET_KEY).start()
         try:
-            catalog = catalog_for(emu)
-            for runtime in RUNTIMES:
-                emu.log.clear()
-                run = connector("read", emu.config(api_key="a-key-freshdesk-rejects"), catalog, env=emu.env(), runtime=runtime)
-                outcomes[runtime] = {"run": run, "statuses": [e.status for e in emu.log.entries], "port": emu.port}
+            return stopped_read(emu, emu.config(api_key="a-key-freshdesk-rejects")) | {"port": emu.port}
         finally:
             emu.stop()
-        return outcomes
 
     @pytest.mark.parametrize("runtime", RUNTIMES)
-    def test_given_a_rejected_key_when_read_then_a_handful_of_requests_and_every_error_says_why(self, outcomes, runtime):
-        outcome = outcomes[runtime]
-        run = outcome["run"]
-        assert run.returncode == 1
+    def test_given_a_rejected_key_when_read_then_a_handful_of_requests_and_one_error_that_says_why(self, outcomes, runtime):
+        outcome, port = outcomes[runtime], outcomes["port"]
         assert set(outcome["statuses"]) == {401} and len(outcome["statuses"]) <= 5, outcome["statuses"]
-        unauthorized = (
-            f"Freshdesk rejected the API key for localhost:{outcome['port']} (401). Check that `api_key` is the key "
-            "shown under Profile settings > View API key, and that `domain` is the account it belongs to."
+        check_one_stop(
+            outcome, runtime,
+            f"Freshdesk rejected the API key for localhost:{port} (401). Check that `api_key` is the key shown under "
+            "Profile settings > View API key, and that `domain` is the account it belongs to.",
+            f"Freshdesk rejected the API key for localhost:{port} (401)",
         )
-        assert {e["message"] for e in run.trace_errors()[:-1]} == {unauthorized}
-        print(f"{runtime}: {len(outcome['statuses'])} requests, {len(run.trace_errors())} TRACE errors, "
-              f"{len(run.stdout) + len(run.stderr):,} bytes of output")
+        # The tickets windows not read once the first failed closed without moving the state (FreshdeskTicketWindows).
+        tickets = [s["stream"]["stream_state"] for s in outcome["run"].states if s["stream"]["stream_descriptor"]["name"] == "tickets"]
+        assert len(tickets) > 150 and {str(state) for state in tickets} == {str({"updated_at": "2010-01-01T00:00:00Z"})}
+
+
+class TestNotAFreshdeskAccount:
+    """Contract: a domain that answers 404 on every path ends the sync after a handful of requests, with the
+    one TRACE error saying it is no Freshdesk account (see check_one_stop), in every runtime."""
+
+    @pytest.fixture(scope="class")
+    def outcomes(self, in_background) -> Dict[str, Dict[str, Any]]:
+        emu = Emulator(seed=23, sizes=SIZES, api_key=SECRET_KEY).start()
+        emu.faults.script(r"", status=404, body=NOT_FOUND_PAGE, times=100_000)
+        try:
+            return stopped_read(emu, emu.config()) | {"port": emu.port}
+        finally:
+            emu.stop()
+
+    @pytest.mark.parametrize("runtime", RUNTIMES)
+    def test_given_404_everywhere_when_read_then_a_handful_of_requests_and_one_error_that_says_why(self, outcomes, runtime):
+        outcome, port = outcomes[runtime], outcomes["port"]
+        assert set(outcome["statuses"]) == {404} and len(outcome["statuses"]) <= 5, outcome["statuses"]
+        # Whichever 404 came first stopped the sync (agents, a list every account has, or another one).
+        first = outcome["run"].trace_errors()[0]["message"]
+        url = re.search(r"for GET (\S+?)[,. ]", first).group(1)
+        said = ", a list every account has" if "/agents?" in url else " with a web page, where the API answers JSON"
+        stop = f"localhost:{port} is not a Freshdesk account: it answered 404 for GET {url}{said}"
+        check_one_stop(outcome, runtime, stop + ". Check that `domain` is your Freshdesk domain (for example acme.freshdesk.com).", stop)

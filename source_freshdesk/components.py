@@ -26,7 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import AirbyteLogMessage, AirbyteMessage, FailureType, Level, StreamDescriptor
+from airbyte_cdk.models import Type as MessageType
 from airbyte_cdk.sources.declarative.auth.token import BasicHttpAuthenticator
 from airbyte_cdk.sources.declarative.decoders import JsonDecoder
 from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
@@ -77,17 +78,32 @@ class _Account:
         # Why no request may go out any more, as (message, failure type), for every key (None) or for one
         # key's fingerprint: see `stop`.
         self._stops: Dict[Optional[str], Tuple[str, FailureType]] = {}
+        self._reported_stop = False
+        # The start of the earliest tickets window that failed with SyncStopped (see FreshdeskTicketWindows).
+        self.earliest_stopped_window: Optional[str] = None
 
-    def stop(self, message: str, failure_type: FailureType, key: Optional[str] = None) -> None:
+    def stop(self, message: str, failure_type: FailureType, key: Optional[str] = None) -> "SyncStopped":
         """Refuses every later request to the account (with the key of fingerprint `key`, or any), with
         `message`: a rejected key or a host that stopped answering cannot answer them either, and each
-        would only cost a request (or a timeout) and an error of its own."""
+        would only cost a request (or a timeout) and an error of its own. Returns the exception to raise."""
         with self._lock:
-            self._stops.setdefault(key, (message, failure_type))
+            message, failure_type = self._stops.setdefault(key, (message, failure_type))
+        return SyncStopped(message, failure_type, self)
+
+    def first_report(self) -> bool:
+        """True once: for the first SyncStopped that is reported (see there)."""
+        with self._lock:
+            first, self._reported_stop = not self._reported_stop, True
+            return first
 
     def stopped(self, key: Optional[str]) -> Optional[Tuple[str, FailureType]]:
         with self._lock:
             return self._stops.get(None) or self._stops.get(key)
+
+    def stopped_window(self, start: str) -> None:
+        with self._lock:
+            if self.earliest_stopped_window is None or start < self.earliest_stopped_window:
+                self.earliest_stopped_window = start
 
     def budget(self, rate_limits: Mapping[str, int]) -> "FreshdeskAPIBudget":
         """The account's budget, for these configured limits (a source configured otherwise gets a new one)."""
@@ -111,6 +127,45 @@ class _Account:
             if not box:
                 box.append(compute())
             return box[0]
+
+
+class SyncStopped(AirbyteTracedException):
+    """A request not sent, or a stream not read further, because the account was stopped (`_Account.stop`).
+
+    The CDK reports each failed partition by itself: a TRACE error, and an ERROR line, both with the
+    exception's traceback; then it lists every failure in the sync's closing error. A rejected key on a
+    first sync (a tickets window for every month since 2010) made two hundred of each, megabytes, the
+    useful message lost among them. A stop is a decision of the connector, not a fault in its code, so:
+    - the first SyncStopped the CDK reports is the sync's TRACE error, with the stop's message (which
+      names the cause, the domain and what to do); every later one is a DEBUG line;
+    - none carries a traceback, which would only show where the connector refused: `__traceback__` reads
+      as None for the CDK's formatters (Python keeps the real one internally);
+    - the CDK's ERROR line for the stream and its closing list get the message in short.
+    The CDK still marks each stream it stops INCOMPLETE, and the sync still ends failed.
+    """
+
+    def __init__(self, message: str, failure_type: FailureType, account: "_Account") -> None:
+        short = f"Not read: {message.split('. ', 1)[0].rstrip('.')}."
+        super().__init__(internal_message=short, message=message, failure_type=failure_type)
+        self._account = account
+        self.__suppress_context__ = True
+
+    def __str__(self) -> str:
+        return str(self.internal_message)
+
+    @property  # type: ignore[override]
+    def __traceback__(self) -> None:
+        return None
+
+    @__traceback__.setter
+    def __traceback__(self, value: Any) -> None:
+        pass
+
+    def as_airbyte_message(self, stream_descriptor: Optional[StreamDescriptor] = None) -> AirbyteMessage:
+        if self._account.first_report():
+            return super().as_airbyte_message(stream_descriptor)
+        stream = f"Stream '{stream_descriptor.name}': " if stream_descriptor is not None else ""
+        return AirbyteMessage(type=MessageType.LOG, log=AirbyteLogMessage(level=Level.DEBUG, message=stream + str(self)))
 
 
 class _Progress:
@@ -312,7 +367,7 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
         account = _account(self.config)
         stopped = account.stopped(self._key)
         if stopped:
-            raise AirbyteTracedException(message=stopped[0], internal_message=stopped[0], failure_type=stopped[1])
+            raise SyncStopped(stopped[0], stopped[1], account)
         self.budget.acquire_call(request)
         return super().__call__(request)  # type: ignore[no-any-return]
 
@@ -370,7 +425,12 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
        before the host has answered anything at all stops at once: `check` against a host that accepts
        connections and never answers then says so within its one timeout.
     4. A 401 that fails its stream stops the account for that key: every later request would be refused
-       the same way. (A lookup's 401 only makes the lookup fall back, as its filters say.)
+       the same way (a lookup's 401 only makes the lookup fall back, as its filters say). So does a 404
+       that fails a stream, for a list every Freshdesk account has (EVERY_ACCOUNT_PATHS) or with a web page
+       for a body: the domain is not a Freshdesk account (or not its API), and each stream and tickets
+       window would only get a 404 of its own.
+    Both stops raise SyncStopped rather than hand the CDK a FAIL: the CDK's own exception would carry
+    its traceback into the sync's output, with an ERROR line quoting the whole answer, headers included.
     5. Every message is masked of secrets: the CDK prints a stream's error without masking it, and a
        filter's message may quote what the server sent.
     6. A success is a success at once: the CDK would evaluate each filter's predicate on it, parsing the
@@ -404,13 +464,37 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
                 # The CDK's own message is not the manifest's: a lookup's filter says nothing (it falls back).
                 if resolution.error_message and resolution.error_message != DEFAULT_ERROR_MAPPING[403].error_message:
                     _account(self.config).warn_once(resolution.error_message)
-            elif response_or_exception.status_code == 401 and resolution.response_action == ResponseAction.FAIL:
-                _account(self.config).stop(
+            elif (
+                response_or_exception.status_code == 401
+                and resolution.response_action == ResponseAction.FAIL
+                and self._is_freshdesk(response_or_exception)
+            ):
+                raise _account(self.config).stop(
                     resolution.error_message or "Freshdesk rejected the API key (401).",
                     FailureType.config_error,
                     key=_fingerprint(self.config),
                 )
+            elif (
+                response_or_exception.status_code == 404
+                and resolution.response_action == ResponseAction.FAIL
+                and self._is_freshdesk(response_or_exception)
+            ):
+                request, page = response_or_exception.request, "html" in response_or_exception.headers.get("Content-Type", "").lower()
+                if page or urlsplit(str(request.url)).path in EVERY_ACCOUNT_PATHS:
+                    raise _account(self.config).stop(
+                        filter_secrets(
+                            f"{self.config.get('domain')} is not a Freshdesk account: it answered 404 for {request.method} "
+                            f"{request.url}" + (" with a web page, where the API answers JSON" if page else ", a list every account has")
+                            + ". Check that `domain` is your Freshdesk domain (for example acme.freshdesk.com)."
+                        ),
+                        FailureType.config_error,
+                    )
         return resolution
+
+    def _is_freshdesk(self, response: requests.Response) -> bool:
+        """Whether `response` is the configured account's (a signed download's storage host is not)."""
+        parts = urlsplit(str(getattr(response.request, "url", "") or ""))
+        return (parts.scheme, parts.netloc.lower()) == ("https", str(self.config.get("domain") or "").lower())
 
     def _no_answer(self, error: requests.RequestException) -> ErrorResolution:
         account, request = _account(self.config), error.request
@@ -441,10 +525,16 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
                 f"{domain} stopped answering: {what}, {limit} times in a row. The sync stops here; the state "
                 "keeps what was read, so the next sync goes on from there."
             )
-        message = filter_secrets(message)
-        account.stop(message, FailureType.transient_error)
-        return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
+        raise account.stop(filter_secrets(message), FailureType.transient_error)
 
+
+# Lists every Freshdesk account has, on every plan and for every agent: a 404 for one of them means the
+# domain is no Freshdesk account (FreshdeskErrorHandler, point 4). A 404 elsewhere may be one endpoint's
+# (an older account's route), and fails that stream only.
+EVERY_ACCOUNT_PATHS = frozenset(
+    f"/api/v2/{path}"
+    for path in ("tickets", "ticket_fields", "contacts", "contact_fields", "companies", "company_fields", "agents", "groups")
+)
 
 # What FreshdeskErrorHandler counts per request (see its point 3): exceptions that mean the host did not
 # answer. A ChunkedEncodingError (a body cut off) carries no request to count by; the CDK retries it.
@@ -1047,6 +1137,21 @@ class FreshdeskTicketWindows(_AroundRetriever):
         self.since = str(InterpolatedString.create(since, parameters=self.parameters).eval(config))
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Any]:
+        # Once the account is stopped (SyncStopped), a window that starts after one that failed so is neither
+        # read nor reported: the CDK's state stays before the earliest window that failed, which no later
+        # one can move, and a first sync's two hundred windows would each fail with an error of their own.
+        # A window with no failed one before it still fails, so the stream ends INCOMPLETE.
+        account, start = _account(self.config), str((stream_slice or {}).get("start_time", ""))
+        failed = account.earliest_stopped_window
+        if failed is not None and start > failed and account.stopped(_fingerprint(self.config)):
+            return
+        try:
+            yield from self._read_window(records_schema, stream_slice)
+        except SyncStopped:
+            account.stopped_window(start)
+            raise
+
+    def _read_window(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice]) -> Iterable[Any]:
         window = self._effective_window(stream_slice) if stream_slice is not None else None
         if window is None:
             yield from self.retriever.read_records(records_schema, stream_slice)

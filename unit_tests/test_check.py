@@ -97,9 +97,9 @@ class TestCheck:
         assert _connection_statuses(messages) == [
             (
                 Status.FAILED,
-                "'Stream ticket_fields is not available: Freshdesk answered 404 for "
-                "https://acme.freshdesk.com/api/v2/ticket_fields. Check that `domain` (acme.freshdesk.com) is "
-                "your Freshdesk domain.'",
+                "'Stream ticket_fields is not available: acme.freshdesk.com is not a Freshdesk account: it answered "
+                "404 for GET https://acme.freshdesk.com/api/v2/ticket_fields?per_page=100, a list every account has. "
+                "Check that `domain` is your Freshdesk domain (for example acme.freshdesk.com).'",
             )
         ]
 

@@ -308,10 +308,11 @@ class TestRequestErrors(TestCase):
 
         output = read_streams(ConfigBuilder().build(), "agents", expect_failure=True)
 
-        assert output.errors[0].trace.error.message == (
-            "Freshdesk answered 404 for https://acme.freshdesk.com/api/v2/agents. Check that `domain` "
-            "(acme.freshdesk.com) is your Freshdesk domain."
-        )
+        assert [e.trace.error.message for e in output.errors][:1] == [
+            "acme.freshdesk.com is not a Freshdesk account: it answered 404 for GET "
+            "https://acme.freshdesk.com/api/v2/agents?per_page=100, a list every account has. Check that `domain` is "
+            "your Freshdesk domain (for example acme.freshdesk.com)."
+        ]
         assert output.errors[0].trace.error.failure_type == FailureType.config_error
 
 
@@ -426,8 +427,9 @@ class TestSecretsNeverLeak:
 
 class TestRequestsThatGetNoAnswer:
     """Contract (FreshdeskErrorHandler): a request that times out or loses its connection is retried 3 times,
-    each retry saying what happened; the 4th failure fails it and stops the account, whose later requests are
-    refused at once with that message. A timeout before the host answered anything fails at once."""
+    each retry saying what happened; the 4th failure stops the account (SyncStopped, with no traceback), whose
+    later requests are refused at once with that message. A timeout before the host answered anything stops it
+    at once."""
 
     URL = "https://acme.freshdesk.com/api/v2/tickets?page=3"
 
@@ -444,17 +446,19 @@ class TestRequestsThatGetNoAnswer:
         components._account(ConfigBuilder().build()).answered = True
         handler, request = self.handler(), requests.Request("GET", self.URL).prepare()
 
-        resolutions = [handler.interpret_response(self.no_answer(request, kind)) for _ in range(4)]
+        resolutions = [handler.interpret_response(self.no_answer(request, kind)) for _ in range(3)]
+        with pytest.raises(components.SyncStopped) as fourth:
+            handler.interpret_response(self.no_answer(request, kind))
 
-        assert [(r.response_action, r.failure_type) for r in resolutions] == [
-            (ResponseAction.RETRY, FailureType.transient_error)] * 3 + [(ResponseAction.FAIL, FailureType.transient_error)]
-        assert [r.error_message for r in resolutions[:3]] == [
+        assert [(r.response_action, r.failure_type) for r in resolutions] == [(ResponseAction.RETRY, FailureType.transient_error)] * 3
+        assert [r.error_message for r in resolutions] == [
             f"GET {self.URL} {what} (attempt {n} of 4); retrying." for n in (1, 2, 3)]
         stopped = (
             f"acme.freshdesk.com stopped answering: GET {self.URL} {what}, 4 times in a row. The sync stops here; the "
             "state keeps what was read, so the next sync goes on from there."
         )
-        assert resolutions[3].error_message == stopped
+        assert (fourth.value.message, fourth.value.failure_type, fourth.value.__traceback__) == (
+            stopped, FailureType.transient_error, None)
         other = requests.Request("GET", "https://acme.freshdesk.com/api/v2/groups").prepare()
         with pytest.raises(AirbyteTracedException) as refused:
             self.authenticator()(other)
@@ -463,10 +467,11 @@ class TestRequestsThatGetNoAnswer:
     def test_given_a_host_that_never_answered_when_a_request_times_out_then_it_fails_at_once(self):
         handler, request = self.handler(), requests.Request("GET", self.URL).prepare()
 
-        resolution = handler.interpret_response(self.no_answer(request, "timeout"))
+        with pytest.raises(components.SyncStopped) as stopped:
+            handler.interpret_response(self.no_answer(request, "timeout"))
 
-        assert (resolution.response_action, resolution.failure_type, resolution.error_message) == (
-            ResponseAction.FAIL, FailureType.transient_error,
+        assert (stopped.value.failure_type, stopped.value.message) == (
+            FailureType.transient_error,
             f"acme.freshdesk.com accepted the connection but sent no answer: GET {self.URL} got no answer within 30 s. "
             "Check that `domain` is your Freshdesk domain (acme.freshdesk.com); if it is, Freshdesk may be down "
             "(status.freshworks.com). Nothing was read from it.",
@@ -498,6 +503,28 @@ class TestRequestsThatGetNoAnswer:
     def authenticator(self) -> components.FreshdeskAuthenticator:
         return components.FreshdeskAuthenticator(
             username=API_KEY, password="X", config=ConfigBuilder().build(), parameters={}, rate_limits=RATE_LIMITS)
+
+
+class TestOneErrorForAStop:
+    """Contract (SyncStopped): a stop is reported once: its message is the sync's one TRACE error besides the
+    CDK's closing list, which names each stream not read once, in short; no log line holds a traceback, nor
+    does the error."""
+
+    def test_given_a_401_when_two_streams_are_read_then_one_error_the_closing_list_and_no_traceback(self):
+        with HttpMocker() as http_mocker:
+            http_mocker.get(FreshdeskRequestBuilder.endpoint("agents").build(), error_response(401, "error_401_invalid_credentials"))
+            http_mocker.get(FreshdeskRequestBuilder.endpoint("groups").build(), error_response(401, "error_401_invalid_credentials"))
+            output = read_streams(ConfigBuilder().build(), "agents", "groups", expect_failure=True)
+
+        first, closing = [e.trace.error.message for e in output.errors]
+        prefix = "During the sync, the following streams did not sync successfully: "
+        assert first == _UNAUTHORIZED_MESSAGE
+        assert closing.startswith(prefix) and sorted(closing[len(prefix):].split("\n")) == [
+            f"{stream}: SyncStopped('Not read: Freshdesk rejected the API key for acme.freshdesk.com (401).')" for stream in ("agents", "groups")]
+        # (The closing error's stack trace is the CDK's own exception's; the `source-freshdesk` command prints it without.)
+        assert [log.log.message for log in output.logs if "Traceback" in log.log.message] == []
+        assert [e.trace.error.stack_trace for e in output.errors][:1] == [
+            f"source_freshdesk.components.SyncStopped: Not read: Freshdesk rejected the API key for acme.freshdesk.com (401).\n"]
 
 
 RATE_LIMITS = {"account": 700, "tickets_list": 200, "contacts_list": 200}

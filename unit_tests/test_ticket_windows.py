@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, List
 
 import pytest
-from airbyte_cdk.models import Level
+from airbyte_cdk.models import FailureType, Level
+from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
 from config_builder import API_KEY, ConfigBuilder
@@ -238,3 +239,57 @@ class TestTheLookupsBudget:
         budget = components.ACCOUNTS["acme.freshdesk.com"].budget({"account": 200, "tickets_list": 20, "contacts_list": 20})
         # 1 lookup call (1 credit), then 3 list pages with the includes (7 credits each)
         assert budget.spent() == {"account": 1 + 3 * 7, "tickets_list": 4, "contacts_list": 0}
+
+
+class TestWindowsOnceTheAccountStopped:
+    """Contract (FreshdeskTicketWindows): once the account is stopped, a window that starts after one that
+    failed with SyncStopped is neither read nor reported (the state cannot pass the failed one); a window
+    with no failed one before it is read, and fails."""
+
+    class Refusing:
+        """The wrapped retriever: every read is refused, as the authenticator refuses a stopped account's."""
+
+        def __init__(self, account: Any) -> None:
+            self.account, self.reads = account, []
+
+        def read_records(self, records_schema: Any, stream_slice: Any) -> Any:
+            self.reads.append(stream_slice["start_time"])
+            raise components.SyncStopped("Freshdesk rejected the API key for acme.freshdesk.com (401).", FailureType.config_error, self.account)
+            yield  # a generator, like a retriever's read_records
+
+    def windows(self, config: Dict[str, Any]) -> Any:
+        account = components._account(config)
+        refusing = self.Refusing(account)
+        cursor = type("Cursor", (), {"start": "2023-01-01T00:00:00Z"})()  # not the configured start: calendar windows
+        windows = components.FreshdeskTicketWindows(
+            retriever=refusing, cursor=cursor, lookup=None, config=config, parameters={}, since="2024-01-01T00:00:00Z")
+        return account, refusing, windows
+
+    def read(self, windows: Any, start: str) -> str:
+        window = StreamSlice(partition={}, cursor_slice={"start_time": start, "end_time": start[:8] + "28T23:59:59Z"})
+        try:
+            return f"{len(list(windows.read_records({}, window)))} records"
+        except components.SyncStopped as stopped:
+            return f"failed: {stopped.message}"
+
+    def test_given_a_stopped_account_when_windows_are_read_then_only_those_before_the_first_failure_are_tried(self):
+        config = ConfigBuilder().build()
+        account, refusing, windows = self.windows(config)
+        account.stop("Freshdesk rejected the API key for acme.freshdesk.com (401).", FailureType.config_error, components._fingerprint(config))
+
+        outcomes = [self.read(windows, start) for start in
+                    ("2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z", "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z", "2024-05-01T00:00:00Z")]
+
+        failed = "failed: Freshdesk rejected the API key for acme.freshdesk.com (401)."
+        assert outcomes == [failed, "0 records", failed, "0 records", "0 records"]
+        assert refusing.reads == ["2024-03-01T00:00:00Z", "2024-02-01T00:00:00Z"]
+        assert account.earliest_stopped_window == "2024-02-01T00:00:00Z"
+
+    def test_given_an_account_that_is_not_stopped_when_a_window_fails_then_later_windows_are_still_read(self):
+        account, refusing, windows = self.windows(ConfigBuilder().build())
+        account.stopped_window("2024-02-01T00:00:00Z")
+
+        outcomes = [self.read(windows, start) for start in ("2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z")]
+
+        assert outcomes == ["failed: Freshdesk rejected the API key for acme.freshdesk.com (401)."] * 2
+        assert refusing.reads == ["2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z"]
