@@ -20,6 +20,7 @@ import weakref
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from isodate import parse_duration
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Deque, Dict, Generator, Iterable, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
@@ -219,7 +220,8 @@ class _Progress:
                 continue  # not active since the last lines
             stream, line = key.split(":", 1)[1], f"{at}: {key.split(':', 1)[1]}, {counts[key]:,} records"
             if stream == "tickets" and counts.get("windows"):
-                line += f", {counts['windows']:,} windows read"
+                of = f" of {counts['calendar windows']:,}" if counts.get("calendar windows") else ""
+                line += f", {counts['windows']:,}{of} windows read"
             if stream == "conversations" and counts.get("listed"):
                 done, listed = counts.get("read", 0), counts["listed"]
                 line += f", the conversations of {done:,} of the {listed:,} tickets listed so far"
@@ -1122,12 +1124,13 @@ class FreshdeskTicketWindows(_AroundRetriever):
     cursor: Any
     lookup: HttpRequester
     since: str
+    step: str
     config: Mapping[str, Any]
     parameters: Mapping[str, Any]
 
     def __init__(
         self, retriever: Retriever, cursor: Any, lookup: HttpRequester, config: Mapping[str, Any],
-        parameters: Mapping[str, Any], since: str = "",
+        parameters: Mapping[str, Any], since: str = "", step: str = "",
     ) -> None:
         self.retriever = retriever
         self.cursor = cursor
@@ -1135,6 +1138,18 @@ class FreshdeskTicketWindows(_AroundRetriever):
         self.config = config
         self.parameters = parameters or {}
         self.since = str(InterpolatedString.create(since, parameters=self.parameters).eval(config))
+        self.step = step
+
+    def _calendar_windows(self) -> int:
+        """How many windows the cursor reads this sync, `step` (its own step) apart from its start to now: the
+        "of how many" of the progress lines."""
+        start, now = getattr(self.cursor, "start", None), _now()
+        if not isinstance(start, datetime) or not self.step:
+            return 0
+        step, count = parse_duration(self.step), 0
+        while start <= now and count < 100_000:
+            start, count = start + step, count + 1
+        return count
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: Optional[StreamSlice] = None) -> Iterable[Any]:
         # Once the account is stopped (SyncStopped), a window that starts after one that failed so is neither
@@ -1142,6 +1157,7 @@ class FreshdeskTicketWindows(_AroundRetriever):
         # one can move, and a first sync's two hundred windows would each fail with an error of their own.
         # A window with no failed one before it still fails, so the stream ends INCOMPLETE.
         account, start = _account(self.config), str((stream_slice or {}).get("start_time", ""))
+        account.once("tickets windows", lambda: account.progress.add("calendar windows", self._calendar_windows()))
         failed = account.earliest_stopped_window
         if failed is not None and start > failed and account.stopped(_fingerprint(self.config)):
             return

@@ -15,7 +15,7 @@ class TestProgressLines:
     tickets listed so far have had theirs read and how long the rest takes at the pace so far."""
 
     def test_given_counts_when_lines_then_requests_credits_and_each_active_stream(self):
-        counts = {"requests": 1200, "credits": 3000, "records:tickets": 4200, "windows": 12, "records:conversations": 9000,
+        counts = {"requests": 1200, "credits": 3000, "records:tickets": 4200, "windows": 12, "calendar windows": 30, "records:conversations": 9000,
                   "listed": 4200, "read": 1100, "records:groups": 5, "parents": 4200}
 
         lines = components._Progress.lines(counts, {"records:groups": 5}, seconds=150)
@@ -24,7 +24,7 @@ class TestProgressLines:
             "Progress at 2 min 30 s: 1,200 requests and 3,000 credits so far, 1,200 credits a minute.",
             "Progress at 2 min 30 s: conversations, 9,000 records, the conversations of 1,100 of the 4,200 tickets "
             "listed so far; about 7 min more for those at this pace.",
-            "Progress at 2 min 30 s: tickets, 4,200 records, 12 windows read.",
+            "Progress at 2 min 30 s: tickets, 4,200 records, 12 of 30 windows read.",
         ]
 
     def test_given_every_listed_ticket_read_when_lines_then_no_estimate(self):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, List
 
 import pytest
+from isodate import parse_duration
 from airbyte_cdk.models import FailureType, Level
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
@@ -293,3 +294,16 @@ class TestWindowsOnceTheAccountStopped:
 
         assert outcomes == ["failed: Freshdesk rejected the API key for acme.freshdesk.com (401)."] * 2
         assert refusing.reads == ["2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z"]
+
+
+class TestCalendarWindowsForProgress:
+    """Contract: the progress lines' "of how many" is the count of the cursor's windows, `step` apart from
+    where this sync starts to now."""
+
+    @pytest.mark.parametrize("before_now, count", [("PT1S", 1), ("P1M", 2), ("P3M", 4), ("P16Y", 16 * 12 + 1)])
+    def test_given_a_start_when_counted_then_one_window_a_month_to_now(self, before_now, count):
+        cursor = type("Cursor", (), {"start": components._now() - parse_duration(before_now)})()
+        windows = components.FreshdeskTicketWindows(
+            retriever=None, cursor=cursor, lookup=None, config=ConfigBuilder().build(), parameters={}, step="P1M")
+
+        assert windows._calendar_windows() == count
