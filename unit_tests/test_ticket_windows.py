@@ -9,9 +9,11 @@ build it; HttpMocker matches each lookup call's exact query.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+import yaml
 from isodate import parse_duration
 from airbyte_cdk.models import FailureType, Level
 from airbyte_cdk.sources.types import StreamSlice
@@ -307,3 +309,8 @@ class TestCalendarWindowsForProgress:
             retriever=None, cursor=cursor, lookup=None, config=ConfigBuilder().build(), parameters={}, step="P1M")
 
         assert windows._calendar_windows() == count
+
+    def test_given_the_manifest_when_read_then_the_retrievers_step_is_the_cursors(self):
+        tickets = yaml.safe_load(Path(components.__file__).with_name("manifest.yaml").read_text())["definitions"]["streams"]["tickets"]
+
+        assert (tickets["retriever"]["step"], tickets["incremental_sync"]["step"]) == ("P1M", "P1M")
