@@ -96,17 +96,17 @@ class SilentHost:
 # --- the syncs that wait, in the background -----------------------------------------------------------------
 
 # A stall longer than the 30 s read timeout, on the groups list's second page: 4 times (it never clears),
-# or twice (it clears on the third attempt).
-STALLS = {"stays silent": 4, "clears": 2}
+# or twice (it clears on the third attempt); or that page's body trickled, a byte every 2 s, 4 times.
+STALLS = {"stays silent": ("stall", 4), "clears": ("stall", 2), "trickles": ("trickle", 4)}
 
 
-def stalled_read(times: int) -> Dict[str, Any]:
+def stalled_read(kind: str, times: int) -> Dict[str, Any]:
     emu = Emulator(seed=23, sizes=Sizes(tickets=10, groups=150), api_key=SECRET_KEY).start()
     try:
         catalog = catalog_for(emu, ["groups"])
         emu.log.clear()
         emu.faults.script(r"^/api/v2/groups$", kind="headers", headers={}, times=1)  # page 1 answers normally
-        emu.faults.script(r"^/api/v2/groups$", kind="stall", seconds=45, times=times)
+        emu.faults.script(r"^/api/v2/groups$", kind=kind, seconds=45 if kind == "stall" else 2, times=times)
         run = connector("read", emu.config(), catalog, env=emu.env())
         return {"run": run, "calls": [(e.query.get("page"), e.status) for e in emu.log.entries], "expected": expected_ids(emu, "groups")}
     finally:
@@ -116,7 +116,7 @@ def stalled_read(times: int) -> Dict[str, Any]:
 @pytest.fixture(scope="module")
 def in_background() -> Iterator[Dict[str, Future]]:
     pool = ThreadPoolExecutor(max_workers=len(STALLS))
-    yield {case: pool.submit(stalled_read, times) for case, times in STALLS.items()}
+    yield {case: pool.submit(stalled_read, kind, times) for case, (kind, times) in STALLS.items()}
     pool.shutdown(wait=True)
 
 
@@ -260,6 +260,21 @@ class TestStalledRead:
         assert [r["id"] for r in run.records["groups"]] == outcome["expected"]
         assert len(run.logs("WARN")) == 2
 
+
+    def test_given_a_page_whose_body_trickles_when_read_then_four_attempts_and_a_clear_error(self, stalled):
+        # Each byte comes within the read timeout; the body as a whole does not (FreshdeskAuthenticator).
+        outcome = stalled["trickles"]
+        run = outcome["run"]
+        assert run.returncode == 1
+        assert outcome["calls"] == [(None, 200)] + [("2", 200)] * 4
+        message = run.trace_errors()[0]["message"]
+        assert message.startswith("localhost:") and message.endswith(
+            "/api/v2/groups?per_page=100&page=2 sent a body that was not whole within 30 s, 4 times in a row. The sync "
+            "stops here; the state keeps what was read, so the next sync goes on from there.")
+        assert [w.split(" sent a body")[1] for w in run.logs("WARN")] == [
+            f" that was not whole within 30 s (attempt {n} of 4); retrying." for n in (1, 2, 3)]
+        assert sorted(r["id"] for r in run.records["groups"]) == outcome["expected"][:100]
+        print(f"a trickled page: {run.seconds:.0f} s to the error")
 
 class TestPaginationThatDoesNotProgress:
     """Contract: the same next link again, or an empty page with a next link, ends the stream with an error

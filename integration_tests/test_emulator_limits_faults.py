@@ -261,6 +261,17 @@ class TestScriptedFaults:
                 400, [f"Unexpected header {header}", f"Could not use {emu.api_key}:X"])
             assert [entry.status for entry in emu.log.entries] == [200, 200, 200, 0, 400]
 
+    def test_kind_trickle_sends_the_headers_at_once_then_the_body_a_byte_at_a_time(self):
+        with Emulator(sizes=Sizes(groups=1)) as emu:
+            client = Client(emu)
+            real = client.get("groups")
+            emu.faults.script("groups", kind="trickle", seconds=0.01)
+            started = time.monotonic()
+            trickled = client.get("groups")
+            assert (trickled.status_code, trickled.content) == (200, real.content)
+            assert len(real.content) * 0.01 <= time.monotonic() - started < len(real.content) * 0.01 + 3
+            assert [entry.status for entry in emu.log.entries] == [200, 200]
+
     def test_a_stalled_request_is_let_go_when_the_emulator_stops(self):
         emu = Emulator(sizes=SMALL).start()
         emu.faults.script("groups", kind="stall", seconds=600)

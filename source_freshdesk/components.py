@@ -315,6 +315,12 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
     4. An account that cannot answer any more (the key was rejected, the host stopped answering: see
        FreshdeskErrorHandler) gets no further request: each is refused at once with the first error's
        message, so a wrong key ends a sync after one 401, not after one per stream and window.
+    5. An answer's body must come whole within the requester's read timeout, counted from its headers:
+       requests applies that timeout to each wait for a byte, not to the body, so a host that trickles a
+       byte every few seconds would hold a request for hours. A response hook (requests runs it, with the
+       request's timeout, before it reads the body) reads the body against that deadline; past it the
+       answer counts as none (a ReadTimeout), retried and then stopping the account like a stalled one
+       (FreshdeskErrorHandler).
 
     Not a dataclass, for the reasons given on FreshdeskJsonDecoder. The class annotations tell the CDK
     which manifest fields to pass.
@@ -371,7 +377,29 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
         if stopped:
             raise SyncStopped(stopped[0], stopped[1], account)
         self.budget.acquire_call(request)
+        if self._read_body_in_time not in request.hooks["response"]:
+            request.register_hook("response", self._read_body_in_time)
         return super().__call__(request)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _read_body_in_time(response: requests.Response, timeout: Any = None, **_: Any) -> requests.Response:
+        """Reads `response`'s body before requests does, within the read timeout (point 5)."""
+        seconds = timeout[1] if isinstance(timeout, tuple) else timeout
+        if not seconds:
+            return response
+        raw = response.raw
+        if response._content is not False or not hasattr(raw, "read1"):
+            return response  # read already (a cached answer), or not urllib3 2's body (which has read1)
+        deadline, chunks = time.monotonic() + float(seconds), []
+        # read1: what has arrived, at once (read(n) would wait for n bytes, a byte at a time).
+        while chunk := raw.read1(64 * 1024, decode_content=True):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                response.close()
+                raise _BodyTooSlow(f"sent a body that was not whole within {float(seconds):g} s", request=response.request)
+        # What `response.content` would have read itself: requests has no public way to hand it a body.
+        response._content, response._content_consumed = b"".join(chunks), True
+        return response
 
     def update_from_response(self, request: requests.PreparedRequest, response: requests.Response) -> None:
         account = _account(self.config)
@@ -506,7 +534,8 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
         limit = self.CONNECTION_RETRIES + 1
         seconds = re.search(r"timeout=([0-9.]+)", str(error))
         what = (
-            f"got no answer within {float(seconds.group(1)):g} s" if seconds
+            str(error) if isinstance(error, _BodyTooSlow)
+            else f"got no answer within {float(seconds.group(1)):g} s" if seconds
             else "timed out" if isinstance(error, requests.exceptions.Timeout)
             else "lost its connection before an answer"
         )
@@ -537,6 +566,10 @@ EVERY_ACCOUNT_PATHS = frozenset(
     f"/api/v2/{path}"
     for path in ("tickets", "ticket_fields", "contacts", "contact_fields", "companies", "company_fields", "agents", "groups")
 )
+
+class _BodyTooSlow(requests.exceptions.ReadTimeout):
+    """An answer whose body did not come whole in time (FreshdeskAuthenticator, point 5)."""
+
 
 # What FreshdeskErrorHandler counts per request (see its point 3): exceptions that mean the host did not
 # answer. A ChunkedEncodingError (a body cut off) carries no request to count by; the CDK retries it.

@@ -14,6 +14,7 @@ Kinds of answer:
 - ``headers``: the real response with ``headers`` set on it (a hostile ``Link``, say);
 - ``stall``: the request is read and never answered: the connection is held ``seconds``, then closed;
 - ``slow``: the real response, ``seconds`` late;
+- ``trickle``: the real response's headers at once, then its body a byte every ``seconds``;
 - ``echo``: status 400 whose body echoes the request's ``Authorization`` header back, decoded too, as a
   careless proxy or debugging endpoint might.
 """
@@ -38,7 +39,7 @@ HTML_PAGE = (
     b"<body><h1>We'll be back shortly</h1><p>Our helpdesk is undergoing scheduled maintenance.</p></body></html>"
 )
 GATEWAY_PAGE = b"<html><head><title>%d</title></head><body><h1>%d %s</h1></body></html>"
-KINDS = ("status", "drop", "html", "truncated", "object_instead_of_list", "headers", "stall", "slow", "echo")
+KINDS = ("status", "drop", "html", "truncated", "object_instead_of_list", "headers", "stall", "slow", "echo", "trickle")
 
 
 @dataclass
@@ -148,7 +149,7 @@ class FaultInjector:
             raise ValueError(f"unknown fault kind {kind!r}")
         if kind == "status" and status is None:
             raise ValueError("a status fault needs a status")
-        if kind in ("stall", "slow") and seconds <= 0:
+        if kind in ("stall", "slow", "trickle") and seconds <= 0:
             raise ValueError(f"a {kind} fault needs seconds")
         action = FaultAction(kind, status or 200, body, dict(headers or {}), seconds)
         if kind == "status":

@@ -274,7 +274,10 @@ class Emulator:
 
         def finish(reply: Reply, credits: int) -> None:
             self.log.add(LogEntry(method, path, query, reply.status, credits, started, authorization))
-            self._send(handler, reply)
+            if action is not None and action.kind == "trickle":
+                self._trickle(handler, reply, action.seconds)
+            else:
+                self._send(handler, reply)
 
         if method != "GET":
             length = int(handler.headers.get("Content-Length") or 0)
@@ -341,15 +344,28 @@ class Emulator:
             return Reply(reply.status, reply.body[: len(reply.body) // 2], reply.headers, reply.content_type)
         if action.kind == "headers":
             return Reply(reply.status, reply.body, {**reply.headers, **action.headers}, reply.content_type)
-        if action.kind == "slow":
+        if action.kind in ("slow", "trickle"):
             return reply
         payload = loads(reply.body) if reply.body else {}
         if isinstance(payload, list):
             payload = payload[0] if payload else {}
         return Reply(200, dumps(payload), reply.headers)
 
+    def _trickle(self, handler: _Handler, reply: Reply, seconds: float) -> None:
+        """Send `reply`'s headers, then its body a byte every `seconds` (until the server stops)."""
+        self._send(handler, Reply(reply.status, b"", reply.headers, reply.content_type), length=len(reply.body))
+        try:
+            for index in range(len(reply.body)):
+                handler.wfile.write(reply.body[index:index + 1])
+                handler.wfile.flush()
+                if self._stopping.wait(seconds):
+                    break
+        except OSError:
+            pass  # the client gave up
+        handler.close_connection = True
+
     @staticmethod
-    def _send(handler: _Handler, reply: Reply) -> None:
+    def _send(handler: _Handler, reply: Reply, length: int | None = None) -> None:
         try:
             phrase = http.HTTPStatus(reply.status).phrase
         except ValueError:
@@ -358,7 +374,7 @@ class Emulator:
             f"HTTP/1.1 {reply.status} {phrase}",
             "Server: freshdesk-emulator",
             f"Content-Type: {reply.content_type}",
-            f"Content-Length: {len(reply.body)}",
+            f"Content-Length: {len(reply.body) if length is None else length}",
         ]
         lines.extend(f"{name}: {value}" for name, value in reply.headers.items())
         if handler.close_connection:
