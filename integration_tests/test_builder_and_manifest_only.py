@@ -255,7 +255,9 @@ class TestConnectorBuilder:
     `__command: test_read`, the bundle in `__injected_declarative_manifest`, its components in
     `__injected_components_py` with their md5 in `__injected_components_py_checksums`) reads the
     emulator and returns its pages: for contacts, one slice of four pages (100 and 47 records of the
-    default list, then the 2 deleted and the 1 blocked contacts) with the requests that fetched them. Without AIRBYTE_ENABLE_UNSAFE_CODE it refuses the custom code."""
+    default list, then the 2 deleted and the 1 blocked contacts) with the requests that fetched them, and no
+    deprecation warning among its logs (the Builder lists there each deprecated manifest field it parsed).
+    Without AIRBYTE_ENABLE_UNSAFE_CODE it refuses the custom code."""
 
     def test_given_contacts_when_test_read_then_one_slice_of_four_pages(self, contacts):
         assert [[len(page["records"]) for page in s["pages"]] for s in contacts["slices"]] == [[100, CONTACTS - 3 - 100, 2, 1]]
@@ -276,6 +278,9 @@ class TestConnectorBuilder:
         assert sorted(first) == ["_updated_since", "per_page"] and first["per_page"] == ["100"]
         assert second == {**first, "page": ["2"]}
         assert (deleted, blocked) == ({**first, "state": ["deleted"]}, {**first, "state": ["blocked"]})
+
+    def test_given_contacts_when_test_read_then_no_deprecation_warning_is_logged(self, contacts):
+        assert [log["message"] for log in contacts["logs"] if "is deprecated" in log["message"]] == []
 
     def test_given_tickets_without_start_date_when_test_read_then_the_accounts_tickets_come_out(
         self, bundle, without_package, account
