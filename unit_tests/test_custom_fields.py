@@ -2,7 +2,8 @@
 
 The three streams' schemas come from FreshdeskCustomFieldsSchemaLoader (components.py): the static schema
 file, with each custom field of the account declared under `custom_fields` with its type, read from
-GET /api/v2/ticket_fields, contact_fields and company_fields.
+GET /api/v2/ticket_fields, contact_fields and company_fields; with `custom_fields_as_columns`, also as a
+top-level property, whose values FreshdeskCustomFieldColumns copies there.
 """
 
 from __future__ import annotations
