@@ -94,11 +94,12 @@ def sdm(bundle: Dict[str, Any], without_package: Dict[str, Any], command: str, e
 
 
 def builder_read(bundle: Dict[str, Any], without_package: Dict[str, Any], emu: Emulator, stream: str,
-                 env_overrides: Dict[str, str] | None = None, **test_read_config: int) -> Run:
+                 env_overrides: Dict[str, str] | None = None, options: Dict[str, Any] | None = None,
+                 **test_read_config: int) -> Run:
     """One `test_read` of the Connector Builder's back end, with the request the Builder sends."""
     manifest = copy.deepcopy(bundle["manifest"])
     config = {
-        **emu.config(),
+        **emu.config(**(options or {})),
         "__injected_declarative_manifest": manifest,
         "__command": "test_read",
         "__injected_components_py": bundle["components"],
@@ -292,6 +293,21 @@ class TestConnectorBuilder:
         ids = sorted(record["id"] for s in read["slices"] for page in s["pages"] for record in page["records"])
         assert ids == expected_ids(account, "tickets")
         assert len(read["slices"]) == 1
+
+    def test_given_custom_fields_as_columns_when_test_read_then_each_company_has_its_custom_fields_as_columns(
+        self, bundle, without_package, account
+    ):
+        run = builder_read(bundle, without_package, account, "companies", env_overrides=UNSAFE, options={"custom_fields_as_columns": True})
+        assert run.returncode == 0, run.stderr[-3000:]
+        read = run.one("RECORD")["record"]["data"]
+        records = [record for s in read["slices"] for page in s["pages"] for record in page["records"]]
+        expected = {c["id"]: c for c in account.data.expected("companies")}
+        assert sorted(r["id"] for r in records) == sorted(expected)
+        revenue = lambda value: None if value is None else float(value)  # noqa: E731 - Freshdesk's decimal strings
+        assert {r["id"]: (r.get("cf_annual_revenue"), r.get("cf_key_account"), r.get("cf_onboarded_on")) for r in records} == {
+            id_: (revenue(c["custom_fields"]["cf_annual_revenue"]), c["custom_fields"]["key_account"], c["custom_fields"]["onboarded_on"])
+            for id_, c in expected.items()
+        }
 
     def test_given_no_unsafe_code_flag_when_test_read_then_the_custom_code_is_refused(self, bundle, without_package, account):
         run = builder_read(bundle, without_package, account, "contacts", env_overrides={"AIRBYTE_ENABLE_UNSAFE_CODE": ""})

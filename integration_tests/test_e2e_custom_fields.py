@@ -16,6 +16,27 @@ STRING = {"type": ["null", "string"]}
 INTEGER = {"type": ["null", "integer"]}
 NUMBER = {"type": ["null", "number"]}
 BOOLEAN = {"type": ["null", "boolean"]}
+DATE = {"type": ["null", "string"], "format": "date"}
+DATE_TIME = {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"}
+STRINGS = {"type": ["null", "array"], "items": STRING}
+# Every custom field of the emulated account, by stream, with the type `discover` declares for it.
+CUSTOM_FIELD_TYPES = {
+    "tickets": {
+        "cf_order_number": STRING, "cf_units_affected": INTEGER, "cf_vip_customer": BOOLEAN,
+        "cf_follow_up_date": DATE, "cf_category": STRING, "cf_refund_amount": NUMBER,
+        "cf_internal_note": STRING, "cf_callback_at": DATE_TIME, "cf_region": STRING, "cf_country": STRING,
+        "cf_city": STRING, "cf_order_page": STRING, "cf_callback_phone": STRING, "cf_affected_products": STRINGS,
+    },
+    "contacts": {
+        "cf_customer_tier": STRING, "cf_newsletter": BOOLEAN, "cf_loyalty_points": INTEGER,
+        "cf_member_since": DATE, "department": STRING, "backup_phone": STRING,
+    },
+    "companies": {
+        "cf_contract_id": STRING, "cf_annual_revenue": NUMBER, "cf_seats": INTEGER, "cf_website": STRING,
+        "key_account": BOOLEAN, "onboarded_on": DATE, "account_notes": STRING,
+    },
+}  # fmt: skip
+DECIMALS = {"tickets": ["cf_refund_amount"], "companies": ["cf_annual_revenue"], "contacts": []}
 ACCESS_DENIED = {"code": "access_denied", "message": "You are not authorized to perform this action."}
 
 
@@ -57,6 +78,55 @@ def restricted(account: Emulator) -> Dict[str, Any]:
     return {"discover": discovered, "run": run}
 
 
+def cast(stream: str, values: Dict[str, Any]) -> Dict[str, Any]:
+    """A record's custom field values as `read` emits them: the emulator sends dates, date-times and
+    multi-selects as the schema declares them already, decimals as strings."""
+    return {**values, **{name: None if values[name] is None else float(values[name]) for name in DECIMALS[stream]}}
+
+
+def column_of(name: str) -> str:
+    return name if name.startswith("cf_") else f"cf_{name}"
+
+
+@pytest.fixture(scope="module")
+def as_columns(account: Emulator) -> Dict[str, Any]:
+    config = {**account.config(), "custom_fields_as_columns": True}
+    discovered = connector("discover", config, env=account.env())
+    run = connector("read", config, catalog_for(account, STREAMS), env=account.env())
+    return {"discover": discovered, "run": run}
+
+
+class TestCustomFieldsAsColumns:
+    """Contract: with `custom_fields_as_columns`, `discover` also declares each custom field as a top-level
+    property of its type: tickets' under their own `cf_` names, contacts' and companies' bare names with
+    `cf_` in front (`department` as `cf_department`); `read` emits each value there too, cast, and
+    `custom_fields` as without the option."""
+
+    def test_given_the_option_when_discover_then_each_custom_field_is_a_typed_column(self, as_columns):
+        streams = {s["name"]: s["json_schema"]["properties"] for s in as_columns["discover"].one("CATALOG")["catalog"]["streams"]}
+        assert {
+            stream: {key: {k: v for k, v in sub.items() if k != "description"} for key, sub in streams[stream].items() if key.startswith("cf_")}
+            for stream in STREAMS
+        } == {stream: {column_of(name): schema for name, schema in fields.items()} for stream, fields in CUSTOM_FIELD_TYPES.items()}
+        assert streams["contacts"]["cf_department"]["description"] == "Custom field `department` (the value of `custom_fields.department`)."
+        assert as_columns["discover"].logs("WARN") == []
+
+    @pytest.mark.parametrize("stream", STREAMS)
+    def test_given_the_option_when_read_then_each_column_holds_the_cast_value(self, as_columns, account, stream):
+        run = as_columns["run"]
+        expected = {r["id"]: cast(stream, r["custom_fields"]) for r in account.data.expected(stream)}
+        # A null column is left out of the record, as every null top-level value.
+        columns = {
+            r["id"]: {key: value for key, value in r.items() if key.startswith("cf_")} for r in run.records[stream] if r["id"] in expected
+        }
+        assert columns == {
+            id_: {column_of(name): value for name, value in values.items() if value is not None} for id_, values in expected.items()
+        }
+        assert {r["id"]: r["custom_fields"] for r in run.records[stream] if r["id"] in expected} == expected
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert run.logs("WARN") == []
+
+
 def fallback_warning(stream: str) -> str:
     return (
         f"Stream '{stream}': custom fields are not typed because GET /api/v2/{FIELDS_OF[stream]} answered 403 "
@@ -73,20 +143,13 @@ class TestTypedCustomFields:
 
     def test_given_account_when_discover_then_custom_fields_are_listed_with_exact_types(self, typed):
         schemas = custom_fields_schemas(typed["discover"].one("CATALOG"))
-        assert {stream: schema["properties"] for stream, schema in schemas.items()} == {
-            "tickets": {
-                "cf_order_number": STRING, "cf_units_affected": INTEGER, "cf_vip_customer": BOOLEAN,
-                "cf_follow_up_date": STRING, "cf_category": STRING, "cf_refund_amount": NUMBER,
-                "cf_internal_note": STRING, "cf_callback_at": STRING, "cf_region": STRING, "cf_country": STRING,
-                "cf_city": STRING,
-            },
-            "contacts": {
-                "cf_customer_tier": STRING, "cf_newsletter": BOOLEAN, "cf_loyalty_points": INTEGER,
-                "cf_member_since": STRING,
-            },
-            "companies": {"cf_contract_id": STRING, "cf_annual_revenue": NUMBER, "cf_seats": INTEGER, "cf_website": STRING},
-        }  # fmt: skip
+        assert {stream: schema["properties"] for stream, schema in schemas.items()} == CUSTOM_FIELD_TYPES
         assert typed["discover"].logs("WARN") == []
+
+    def test_given_no_option_when_discover_then_no_custom_field_is_a_top_level_property(self, typed):
+        streams = {s["name"]: s["json_schema"]["properties"] for s in typed["discover"].one("CATALOG")["catalog"]["streams"]}
+        assert {stream: sorted(set(streams[stream]) & set(CUSTOM_FIELD_TYPES[stream]) | {
+            key for key in streams[stream] if key.startswith("cf_")}) for stream in STREAMS} == dict.fromkeys(STREAMS, [])
 
     def test_given_discover_when_requests_counted_then_one_call_per_fields_endpoint(self, typed):
         assert typed["discover_requests"] == {"ticket_fields": 1, "contact_fields": 1, "company_fields": 1}
@@ -102,16 +165,18 @@ class TestTypedCustomFields:
         assert (company["id"], company["custom_fields"]["cf_annual_revenue"]) == (47000000006, "268565.29")
         assert emitted["custom_fields"]["cf_annual_revenue"] == 268565.29
 
-    def test_given_every_ticket_when_read_then_its_custom_fields_are_the_accounts_values_cast(self, typed, account):
-        def cast(values: Dict[str, Any]) -> Dict[str, Any]:
-            amount = values["cf_refund_amount"]
-            return {**values, "cf_refund_amount": None if amount is None else float(amount)}
-
-        expected = {t["id"]: cast(t["custom_fields"]) for t in account.data.expected("tickets")}
-        emitted = {t["id"]: t["custom_fields"] for t in typed["run"].records["tickets"] if t["id"] in expected}
+    @pytest.mark.parametrize("stream", STREAMS)
+    def test_given_every_record_when_read_then_its_custom_fields_are_the_accounts_values_cast(self, typed, account, stream):
+        # expected() leaves out deleted and blocked contacts, deleted and spam tickets, which are read too.
+        expected = {r["id"]: cast(stream, r["custom_fields"]) for r in account.data.expected(stream)}
+        emitted = {r["id"]: r["custom_fields"] for r in typed["run"].records[stream] if r["id"] in expected}
         assert emitted == expected
-        assert {type(v["cf_vip_customer"]) for v in emitted.values()} == {bool}
-        assert {type(v["cf_refund_amount"]) for v in emitted.values()} == {float, type(None)}
+        assert [key for r in typed["run"].records[stream] for key in r if key.startswith("cf_")] == []
+
+    def test_given_every_ticket_when_read_then_checkboxes_are_booleans_and_decimals_floats(self, typed):
+        emitted = [t["custom_fields"] for t in typed["run"].records["tickets"]]
+        assert {type(v["cf_vip_customer"]) for v in emitted} == {bool}
+        assert {type(v["cf_refund_amount"]) for v in emitted} == {float, type(None)}
 
     def test_given_read_when_done_then_exit_0_without_warning(self, typed):
         assert typed["run"].returncode == 0, typed["run"].stderr[-3000:]

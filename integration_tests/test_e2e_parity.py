@@ -131,6 +131,18 @@ def killed(runtime: str) -> Dict[str, Any]:
         emu.stop()
 
 
+def custom_field_columns(runtime: str) -> Dict[str, Any]:
+    """Tickets, contacts and companies with `custom_fields_as_columns`: each custom field also a column."""
+    emu = Emulator(seed=19, sizes=Sizes(tickets=80, contacts=60, companies=15), api_key=SECRET_KEY).start()
+    try:
+        catalog = catalog_for(emu, ["tickets", "contacts", "companies"])
+        emu.log.clear()
+        run = connector("read", emu.config(custom_fields_as_columns=True), catalog, env=emu.env(), runtime=runtime)
+        return {"runs": [run], "entries": emu.log.entries, "expected": {s: expected_ids(emu, s) for s in ("tickets", "contacts")}}
+    finally:
+        emu.stop()
+
+
 SCENARIOS: Dict[str, Callable[[str], Dict[str, Any]]] = {
     "full sync": full,
     "incremental sync": incremental,
@@ -139,6 +151,7 @@ SCENARIOS: Dict[str, Callable[[str], Dict[str, Any]]] = {
     "rate limited, configured": rate_limited(configured=True),
     "rate limited, unconfigured": rate_limited(configured=False),
     "killed and resumed": killed,
+    "custom fields as columns": custom_field_columns,
 }
 
 
@@ -213,6 +226,19 @@ class TestOneConnectorWhereverItRuns:
     def test_given_a_scenario_when_run_by_both_then_request_counts_within_2_percent(self, outcomes, scenario):
         package, manifest_only = (len(outcomes[(scenario, runtime)]["entries"]) for runtime in RUNTIMES)
         assert abs(manifest_only - package) <= 0.02 * package, (package, manifest_only)
+
+    @pytest.mark.parametrize("runtime", RUNTIMES)
+    def test_given_custom_fields_as_columns_when_read_then_each_record_has_its_custom_fields_as_columns(self, outcomes, runtime):
+        run = outcomes[("custom fields as columns", runtime)]["runs"][0]
+        for stream in ("tickets", "contacts", "companies"):
+            # A null column is left out of the record, as every null top-level value.
+            columns = [{key: value for key, value in r.items() if key.startswith("cf_")} for r in run.records[stream]]
+            assert columns == [
+                {name if name.startswith("cf_") else f"cf_{name}": value for name, value in r["custom_fields"].items() if value is not None}
+                for r in run.records[stream]
+            ], stream
+        assert {type(r.get("cf_key_account")) for r in run.records["companies"]} == {bool}
+        assert run.logs("WARN") == []
 
     @pytest.mark.parametrize("runtime", RUNTIMES)
     def test_given_limits_when_rate_limited_then_no_429_in_either_runtime(self, outcomes, runtime):

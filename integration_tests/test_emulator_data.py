@@ -53,6 +53,9 @@ CUSTOM_VALUE_CHECKS = {
     "custom_checkbox": lambda v: type(v) is bool,
     "custom_date": lambda v: v is None or (len(v) == 10 and parse(v) > 0),
     "custom_date_time": lambda v: v is None or (len(v) == 20 and parse(v) > 0),
+    "custom_phone_number": lambda v: v is None or (isinstance(v, str) and v.startswith("+1-555-")),
+    "custom_multi_select_dropdown": lambda v: v is None or (
+        isinstance(v, list) and 1 <= len(v) <= 2 and set(v) <= {"Widget", "Gadget", "Gizmo"}),
 }
 
 @pytest.fixture(scope="module")
@@ -80,7 +83,9 @@ class TestDeterminismAndClock:
         assert data.now.isoformat() == "2025-07-01T00:00:00+00:00" and data.now_ts == NOW
         stamps = [row[key] for stream in STREAMS for row in data.expected(stream)
                   for key in ("created_at", "updated_at", "executed_at") if isinstance(row.get(key), str)]
-        assert len(stamps) == 2448  # 2430 before the 9 custom field definitions added for typed custom fields
+        # 2430 before the 9 custom field definitions added for typed custom fields, 2448 before the 8 added
+        # so that every Freshdesk custom field type is there (dates as columns)
+        assert len(stamps) == 2464
         assert fmt(NOW - 730 * DAY) <= min(stamps) and max(stamps) <= fmt(NOW)
         assert all(row["created_at"] <= row["updated_at"] for row in data.expected("tickets"))
 
@@ -108,7 +113,9 @@ class TestShapes:
                           "cf_vip_customer": "custom_checkbox", "cf_follow_up_date": "custom_date",
                           "cf_category": "custom_dropdown", "cf_refund_amount": "custom_decimal",
                           "cf_internal_note": "custom_paragraph", "cf_callback_at": "custom_date_time",
-                          "cf_region": "nested_field"}
+                          "cf_region": "nested_field", "cf_order_page": "custom_url",
+                          "cf_callback_phone": "custom_phone_number",
+                          "cf_affected_products": "custom_multi_select_dropdown"}
         choices = next(f["choices"] for f in data.ticket_fields if f["name"] == "cf_category")
         region = next(f for f in data.ticket_fields if f["name"] == "cf_region")
         assert [(level["name"], level["level"], level["ticket_field_id"]) for level in region["nested_ticket_fields"]] == [
@@ -128,9 +135,12 @@ class TestShapes:
 
     @pytest.mark.parametrize("stream, fields, expected", [
         ("contacts", "contact_fields", {"cf_customer_tier": "custom_dropdown", "cf_newsletter": "custom_checkbox",
-                                        "cf_loyalty_points": "custom_number", "cf_member_since": "custom_date"}),
+                                        "cf_loyalty_points": "custom_number", "cf_member_since": "custom_date",
+                                        "department": "custom_text", "backup_phone": "custom_phone_number"}),
         ("companies", "company_fields", {"cf_contract_id": "custom_text", "cf_annual_revenue": "custom_decimal",
-                                         "cf_seats": "custom_number", "cf_website": "custom_url"}),
+                                         "cf_seats": "custom_number", "cf_website": "custom_url",
+                                         "key_account": "custom_checkbox", "onboarded_on": "custom_date",
+                                         "account_notes": "custom_paragraph"}),
     ])
     def test_contact_and_company_custom_fields_match_their_definitions(self, data, stream, fields, expected):
         custom = {f["name"]: f["type"] for f in getattr(data, fields) if not f["default"]}

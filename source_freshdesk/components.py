@@ -20,18 +20,18 @@ import weakref
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from isodate import parse_duration
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Deque, Dict, Generator, Iterable, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import requests
+from isodate import parse_duration
 from airbyte_cdk.models import AirbyteLogMessage, AirbyteMessage, FailureType, Level, StreamDescriptor
 from airbyte_cdk.models import Type as MessageType
 from airbyte_cdk.sources.declarative.auth.token import BasicHttpAuthenticator
 from airbyte_cdk.sources.declarative.decoders import JsonDecoder
-from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
+from airbyte_cdk.sources.declarative.interpolation import InterpolatedBoolean, InterpolatedString
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers import SubstreamPartitionRouter
 from airbyte_cdk.sources.declarative.requesters.error_handlers import BackoffStrategy, DefaultErrorHandler
@@ -40,6 +40,7 @@ from airbyte_cdk.sources.declarative.requesters.http_requester import HttpReques
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
 from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
 from airbyte_cdk.sources.declarative.schema import SchemaLoader
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import SUCCESS_RESOLUTION, ErrorResolution, ResponseAction
@@ -1498,11 +1499,69 @@ def _type_structure(value: Any, depth: int = 0) -> Any:
     return _PYTHON_TO_JSON.get(type(value), type(value).__name__)
 
 
+# An ISO 8601 date, with or without a time and an offset (a space for the T, no seconds, "+0530": all
+# read). Freshdesk writes timestamps as 2024-01-31T10:30:00Z and custom dates as 2024-01-31.
+_ISO_8601 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?"
+)
+_UTC_SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _as_date_time(value: Any) -> Any:
+    """A `format: date-time` value in ISO 8601 UTC (2024-01-31T05:00:00Z, fractions kept); a naive one is
+    read as UTC, as Freshdesk does. Anything that is not an ISO 8601 date (and time) comes out as it is."""
+    if not isinstance(value, str) or _UTC_SECONDS.fullmatch(value):
+        return value
+    match = _ISO_8601.fullmatch(value.strip())
+    if match is None:
+        return value
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    zone = timezone.utc
+    if offset and offset not in ("Z", "z"):
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    try:
+        moment = datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int((fraction or "0").ljust(6, "0")), tzinfo=zone,
+        ).astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # 2024-02-30, an offset of 25 hours
+        return value
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{moment.microsecond:06d}".rstrip("0") + "Z" if moment.microsecond else text + "Z"
+
+
+def _as_date(value: Any) -> Any:
+    """A `format: date` value as YYYY-MM-DD: the date as written (a date has no time zone), from a
+    timestamp too. Anything that is not an ISO 8601 date comes out as it is."""
+    if not isinstance(value, str) or _DATE.fullmatch(value):
+        return value
+    match = _ISO_8601.fullmatch(value.strip())
+    if match is None:
+        return value
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
+    except ValueError:
+        return value
+
+
+_FORMAT_CASTS: Mapping[str, Callable[[Any], Any]] = {"date-time": _as_date_time, "date": _as_date}
+
+
+def cast_format(value: Any, schema: Mapping[str, Any]) -> Any:
+    """`value` in the form its schema's `format` (date-time, date) names; other values as they are."""
+    cast = _FORMAT_CASTS.get(schema.get("format")) if isinstance(schema, Mapping) else None
+    return cast(value) if cast else value
+
+
+
 class _SchemaNode:
     """One (sub)schema, reduced to what the CDK's normalization looks at: `type`, `properties`, `items`.
     Not a dataclass, for the reasons given on FreshdeskJsonDecoder."""
 
-    __slots__ = ("schema", "types", "properties", "items", "nullable")
+    __slots__ = ("schema", "types", "properties", "items", "nullable", "format")
 
     def __init__(
         self,
@@ -1516,6 +1575,8 @@ class _SchemaNode:
         self.properties = properties
         self.items = items
         self.nullable = types is not None and "null" in types
+        # A format `cast_format` rewrites, else None (most nodes: nothing more to do).
+        self.format = schema.get("format") if schema.get("format") in _FORMAT_CASTS else None
 
 
 class _UnsupportedSchema(Exception):
@@ -1551,13 +1612,20 @@ class FreshdeskSchemaNormalization(TypeTransformer):
     schema: the same `default_convert` on the same values, in the same order, and the same warning text.
     A schema with a `$ref` left in it or an unknown type goes to the CDK's walk. The unit tests compare
     both on every stream's schema with records of every wrong type.
+
+    After the CDK's type casts, both walks apply `cast_format` (the CDK's custom normalization hook): a
+    string declared `format: date-time` comes out in ISO 8601 UTC, one declared `format: date` as
+    YYYY-MM-DD. The CDK's own normalization leaves formats alone, and no YAML can rewrite a value by
+    its schema.
     """
 
     config: Mapping[str, Any]
     parameters: Mapping[str, Any]
 
     def __init__(self, config: Optional[Mapping[str, Any]] = None, parameters: Optional[Mapping[str, Any]] = None) -> None:
-        super().__init__(TransformConfig.DefaultSchemaNormalization)
+        super().__init__(TransformConfig.DefaultSchemaNormalization | TransformConfig.CustomSchemaNormalization)
+        # The CDK's walk (for a schema this one cannot compile) applies it after its own casts, as this one does.
+        self.registerCustomTransform(cast_format)
         # id(schema) -> (schema, compiled tree or None): the schema is held so that its id is not reused.
         self._compiled: Dict[int, Tuple[Mapping[str, Any], Optional[_SchemaNode]]] = {}
         # Every record of the stream passes here: the progress lines count them (see _Progress). A list
@@ -1591,17 +1659,22 @@ class FreshdeskSchemaNormalization(TypeTransformer):
             present = [(key, child) for key, child in node.properties if key in value and not (value[key] is None and child.nullable)]
             for key, child in present:
                 value[key] = self.default_convert(value[key], child.schema)  # type: ignore[arg-type]
+                if child.format:
+                    value[key] = _FORMAT_CASTS[child.format](value[key])
             for key, child in present:
                 self._walk(value[key], child, path + [key])
         if node.items is not None and isinstance(value, list):
             for index, item in enumerate(value):
                 value[index] = self.default_convert(item, node.items.schema)  # type: ignore[arg-type]
+                if node.items.format:
+                    value[index] = _FORMAT_CASTS[node.items.format](value[index])
             for index, item in enumerate(value):
                 self._walk(item, node.items, path + [index])
 
 
 # Freshdesk's field types, without the `custom_` prefix (which contact and company fields of some accounts
-# lack), and the JSON schema of the values records carry for them. Dates stay strings, as Freshdesk sends them.
+# lack), and the JSON schema of the values records carry for them, as precise as Airbyte's types allow:
+# a destination types its column from `type`, `format` and `airbyte_type`.
 _NULLABLE_STRING: Mapping[str, Any] = {"type": ["null", "string"]}
 CUSTOM_FIELD_TYPES: Mapping[str, Mapping[str, Any]] = {
     "text": _NULLABLE_STRING,
@@ -1611,8 +1684,8 @@ CUSTOM_FIELD_TYPES: Mapping[str, Mapping[str, Any]] = {
     "url": _NULLABLE_STRING,
     "phone_number": _NULLABLE_STRING,
     "email": _NULLABLE_STRING,
-    "date": _NULLABLE_STRING,
-    "date_time": _NULLABLE_STRING,
+    "date": {"type": ["null", "string"], "format": "date"},
+    "date_time": {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"},
     "number": {"type": ["null", "integer"]},
     "decimal": {"type": ["null", "number"]},
     "checkbox": {"type": ["null", "boolean"]},
@@ -1641,6 +1714,35 @@ def custom_field_properties(fields: List[Any]) -> Dict[str, Any]:
     return properties
 
 
+COLUMN_PREFIX = "cf_"
+
+
+def custom_field_column(name: str) -> str:
+    """The top-level column of custom field `name`: `cf_` and the name, or the name itself when it already
+    starts with `cf_` (as every ticket custom field's does: Freshdesk names them so). No Freshdesk field
+    of tickets, contacts or companies starts with `cf_`."""
+    return name if name.startswith(COLUMN_PREFIX) else COLUMN_PREFIX + name
+
+
+def custom_field_columns(properties: Mapping[str, Any], taken: Iterable[str]) -> Tuple[Dict[str, str], List[Tuple[str, str, str]]]:
+    """The columns of the custom fields `properties` as {column: field name}, and the fields left out as
+    (field, column, the field or property that has it). A column goes to the field whose own name it is
+    (`cf_region` rather than `region`); a column that is a property of the static schema (`taken`) is
+    given to no custom field."""
+    taken = set(taken)
+    columns: Dict[str, str] = {}
+    left_out: List[Tuple[str, str, str]] = []
+    for name in properties:
+        column = custom_field_column(name)
+        if column in taken:
+            left_out.append((name, column, f"the stream's own field '{column}'"))
+        elif column != name and column in properties:
+            left_out.append((name, column, f"custom field '{column}'"))
+        else:
+            columns[column] = name
+    return columns, left_out
+
+
 class _FieldsUnavailable(Exception):
     """The field definitions could not be read; the message says why, after "GET <path>"."""
 
@@ -1663,6 +1765,10 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
       a list of fields), the static schema is used and one warning names the stream and the reason:
       `discover` and `read` go on. The CDK's own ERROR lines about the failed request (which would read
       as a failed sync) are held back, on this thread and during this lookup only.
+    - `as_columns` (the `custom_fields_as_columns` option): each custom field is also declared as a
+      top-level property, named by `custom_field_column`, with the same type; FreshdeskCustomFieldColumns
+      copies the values there. A column already taken is left out, with one warning. Without the field
+      definitions there are no such columns.
 
     Not a dataclass, for the reasons given on FreshdeskJsonDecoder.
     """
@@ -1671,40 +1777,64 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
     parameters: Mapping[str, Any]
     schema_loader: SchemaLoader
     requester: HttpRequester
+    as_columns: Union[str, bool]
 
     def __init__(
         self, config: Mapping[str, Any], parameters: Mapping[str, Any], schema_loader: SchemaLoader,
-        requester: HttpRequester,
+        requester: HttpRequester, as_columns: Union[str, bool] = False,
     ) -> None:
         self.config = config
         self.parameters = parameters or {}
         self.schema_loader = schema_loader
         self.requester = requester
+        self.as_columns = InterpolatedBoolean(condition=as_columns, parameters=self.parameters).eval(config)  # type: ignore[arg-type]
 
     def get_json_schema(self) -> Mapping[str, Any]:
-        return _account(self.config).once(f"custom fields of {self.parameters.get('name')}", self._load)
+        return self._schema_and_columns()[0]
 
-    def _load(self) -> Mapping[str, Any]:
+    def columns(self) -> Mapping[str, str]:
+        """The custom fields declared as top-level properties, as {column: field name} (empty unless `as_columns`)."""
+        return self._schema_and_columns()[1]
+
+    def _schema_and_columns(self) -> Tuple[Mapping[str, Any], Mapping[str, str]]:
+        key = f"custom fields of {self.parameters.get('name')}" + (" as columns" if self.as_columns else "")
+        return _account(self.config).once(key, self._load)  # type: ignore[no-any-return]
+
+    def _load(self) -> Tuple[Mapping[str, Any], Mapping[str, str]]:
         schema = copy.deepcopy(dict(self.schema_loader.get_json_schema()))
-        path = f"/api/v2/{self.parameters.get('fields_path')}"
+        stream, path = self.parameters.get("name"), f"/api/v2/{self.parameters.get('fields_path')}"
         try:
             with _ErrorsHeldBack(self.requester.logger):
                 properties = custom_field_properties(self._read_fields())
         except _FieldsUnavailable as reason:
             LOGGER.warning(filter_secrets(
-                f"Stream '{self.parameters.get('name')}': custom fields are not typed because GET {path} {reason}. "
+                f"Stream '{stream}': custom fields are not typed because GET {path} {reason}. "
                 "`custom_fields` keeps its static schema, an open object whose values come out as Freshdesk "
-                "sends them."
+                "sends them." + (" No custom field is added as a column." if self.as_columns else "")
             ))
-            return schema
+            return schema, {}
         custom_fields = schema.get("properties", {}).get("custom_fields")
-        if isinstance(custom_fields, dict) and properties:
-            custom_fields["description"] = (
-                f"Values of the account's custom fields, keyed by field name, typed from GET {path}; a field "
-                "created since the catalog was discovered comes out as sent."
+        if not isinstance(custom_fields, dict) or not properties:
+            return schema, {}
+        custom_fields["description"] = (
+            f"Values of the account's custom fields, keyed by field name, typed from GET {path}; a field "
+            "created since the catalog was discovered comes out as sent."
+        )
+        custom_fields["properties"] = properties
+        if not self.as_columns:
+            return schema, {}
+        columns, left_out = custom_field_columns(properties, schema["properties"])
+        for name, column, holder in left_out:
+            LOGGER.warning(
+                f"Stream '{stream}': custom field '{name}' is not added as column '{column}', which is "
+                f"{holder}; its value is in `custom_fields` only."
             )
-            custom_fields["properties"] = properties
-        return schema
+        for column, name in columns.items():
+            schema["properties"][column] = {
+                **properties[name],
+                "description": f"Custom field `{name}` (the value of `custom_fields.{name}`).",
+            }
+        return schema, columns
 
     def _read_fields(self) -> List[Any]:
         fields: List[Any] = []
@@ -1733,6 +1863,45 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
                 raise _FieldsUnavailable(f"sent a next-page link that was not followed ({refused.message})") from None
             if not next_url:
                 return fields
+
+
+class FreshdeskCustomFieldColumns(RecordTransformation):
+    """Copies each custom field's value from `custom_fields` to its top-level column, when the
+    `custom_fields_as_columns` option is on (else it does nothing).
+
+    Why custom: AddFields writes fields named in the manifest, and these are the account's, read from
+    its field definitions; which fields get a column, under which name, is what `schema_loader` (the
+    stream's FreshdeskCustomFieldsSchemaLoader, loaded once per account and stream) declared. No column
+    is added that the schema does not declare: without the field definitions, none. A list (a
+    multi-select) is copied, so that each column is cast on its own. Runs before the schema
+    normalization, which then casts the copies as it casts `custom_fields`.
+    """
+
+    config: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+    schema_loader: FreshdeskCustomFieldsSchemaLoader
+
+    def __init__(self, config: Mapping[str, Any], parameters: Mapping[str, Any], schema_loader: FreshdeskCustomFieldsSchemaLoader) -> None:
+        self.config = config
+        self.parameters = parameters or {}
+        self.schema_loader = schema_loader
+
+    def transform(
+        self,
+        record: Dict[str, Any],
+        config: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[StreamState] = None,
+        stream_slice: Optional[StreamSlice] = None,
+    ) -> None:
+        if not self.schema_loader.as_columns:
+            return
+        values = record.get("custom_fields")
+        if not isinstance(values, dict):
+            return
+        for column, name in self.schema_loader.columns().items():
+            if name in values:
+                value = values[name]
+                record[column] = list(value) if isinstance(value, list) else value
 
 
 def _freshdesk_message(response: Optional[requests.Response]) -> str:

@@ -48,6 +48,7 @@ class TestSpec:
         assert spec["properties"]["api_key"]["airbyte_secret"] is True
         assert sorted(spec["properties"]) == [
             "api_key",
+            "custom_fields_as_columns",
             "domain",
             "lookback_window_in_days",
             "num_workers",
@@ -55,6 +56,20 @@ class TestSpec:
             "requests_per_minute",
             "start_date",
         ]
+
+    def test_given_spec_then_custom_fields_as_columns_is_an_optional_boolean_off_by_default(self):
+        spec = _spec()
+
+        assert spec["properties"]["custom_fields_as_columns"]["type"] == "boolean"
+        assert spec["properties"]["custom_fields_as_columns"]["default"] is False
+        assert spec["properties"]["custom_fields_as_columns"]["title"] == "Custom Fields as Columns"
+        assert "custom_fields_as_columns" not in spec["required"]
+
+    def test_given_custom_fields_as_columns_not_a_boolean_when_validated_then_it_fails_naming_it(self):
+        with pytest.raises(jsonschema.ValidationError) as error:
+            jsonschema.validate(ConfigBuilder().with_field("custom_fields_as_columns", "yes").build(), _spec())
+
+        assert (list(error.value.path), error.value.message) == (["custom_fields_as_columns"], "'yes' is not of type 'boolean'")
 
     def test_given_config_without_api_key_when_validated_then_it_fails_naming_api_key(self):
         with pytest.raises(jsonschema.ValidationError) as error:

@@ -550,9 +550,24 @@ class TestSchemaRules:
             path
             for path, name, sub in iter_subschemas(load_schema(stream))
             if (is_timestamp_name(name) or sub.get("format") == "date-time")
-            and sub != {"type": ["null", "string"], "format": "date-time"}
+            and sub != {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"}
         ]
         assert wrong == []
+
+    def test_given_every_stream_when_listing_dates_then_only_the_companies_renewal_date_is_one(self):
+        dates = [
+            (stream, path, sub)
+            for stream in STREAMS
+            for path, name, sub in iter_subschemas(load_schema(stream))
+            if name.endswith("_date") or sub.get("format") == "date"
+        ]
+        assert dates == [
+            (
+                "companies",
+                ".renewal_date",
+                {"type": ["null", "string"], "format": "date", "description": "Contract renewal date as entered on the company (YYYY-MM-DD)."},
+            )
+        ]
 
     @pytest.mark.parametrize("stream", STREAMS)
     def test_given_stream_when_loaded_then_no_enum_or_required_list_constrains_records(self, stream):

@@ -122,7 +122,11 @@ NOTES = (
 )
 
 # Custom fields: (name, label, type, choices). Records carry one value per field in `custom_fields`
-# (a nested field one per level). Freshdesk sends a decimal field's value as a string ("49.90").
+# (a nested field one per level), in Freshdesk's forms: a decimal as a string ("49.90"), a date as
+# "2024-01-31", a date-time as "2024-01-31T10:30:00Z", a multi-select as a list of its choices. Every
+# Freshdesk custom field type is among them. Ticket fields are named `cf_...` by Freshdesk; contact and
+# company fields keep the name of their label (`department`), as on a real account, except the first
+# ones here, named `cf_...` when this emulator was first written.
 REGIONS = {
     "Europe": {"France": ("Paris", "Lyon"), "Germany": ("Berlin", "Munich")},
     "North America": {"USA": ("New York", "Austin"), "Canada": ("Toronto", "Vancouver")},
@@ -137,6 +141,9 @@ TICKET_CUSTOM_FIELDS = (
     ("cf_internal_note", "Internal note", "custom_paragraph", None),
     ("cf_callback_at", "Callback at", "custom_date_time", None),
     ("cf_region", "Region", "nested_field", REGIONS),
+    ("cf_order_page", "Order page", "custom_url", None),
+    ("cf_callback_phone", "Callback phone", "custom_phone_number", None),
+    ("cf_affected_products", "Affected products", "custom_multi_select_dropdown", ("Widget", "Gadget", "Gizmo")),
 )
 # The levels of the nested field cf_region below the first: (name, label, level).
 REGION_LEVELS = (("cf_country", "Country", 2), ("cf_city", "City", 3))
@@ -145,12 +152,17 @@ CONTACT_CUSTOM_FIELDS = (
     ("cf_newsletter", "Newsletter", "custom_checkbox", None),
     ("cf_loyalty_points", "Loyalty points", "custom_number", None),
     ("cf_member_since", "Member since", "custom_date", None),
+    ("department", "Department", "custom_text", None),
+    ("backup_phone", "Backup phone", "custom_phone_number", None),
 )
 COMPANY_CUSTOM_FIELDS = (
     ("cf_contract_id", "Contract ID", "custom_text", None),
     ("cf_annual_revenue", "Annual revenue", "custom_decimal", None),
     ("cf_seats", "Seats", "custom_number", None),
     ("cf_website", "Website", "custom_url", None),
+    ("key_account", "Key account", "custom_checkbox", None),
+    ("onboarded_on", "Onboarded on", "custom_date", None),
+    ("account_notes", "Account notes", "custom_paragraph", None),
 )
 
 ROLE_DEFINITIONS = (
@@ -564,6 +576,9 @@ def company(
             "cf_annual_revenue": None if more.random() < 0.3 else f"{more.randint(1_000_000, 90_000_000) / 100:.2f}",
             "cf_seats": None if more.random() < 0.3 else more.randint(5, 500),
             "cf_website": None if more.random() < 0.3 else f"https://www.{domain}",
+            "key_account": more.random() < 0.25,
+            "onboarded_on": None if more.random() < 0.3 else fmt_date(created + more.randint(0, 60) * DAY),
+            "account_notes": None if more.random() < 0.7 else more.choice(NOTES),
         },
         "health_score": choose_or_none(rng, ("At risk", "Doing okay", "Happy"), 0.4),
         "account_tier": choose_or_none(rng, ("Basic", "Premium", "Enterprise"), 0.3),
@@ -607,6 +622,8 @@ def contact(
             "cf_newsletter": rng.random() < 0.3,
             "cf_loyalty_points": None if more.random() < 0.4 else more.randint(0, 5000),
             "cf_member_since": None if more.random() < 0.5 else fmt_date(created - more.randint(0, 900) * DAY),
+            "department": choose_or_none(more, ("Finance", "IT", "Operations", "Sales"), 0.4),
+            "backup_phone": None if more.random() < 0.7 else f"+1-555-{more.randint(1000000, 9999999)}",
         },
         "other_companies": [],
         "tags": [],
@@ -633,6 +650,9 @@ def ticket_custom_fields(rng: random.Random, created: int, more: random.Random) 
         "cf_region": region,
         "cf_country": country,
         "cf_city": choose_or_none(more, REGIONS[region][country], 0.3) if country else None,
+        "cf_order_page": None if more.random() < 0.5 else f"https://shop.example.com/orders/{more.randint(100000, 999999)}",
+        "cf_callback_phone": None if more.random() < 0.6 else f"+1-555-{more.randint(1000000, 9999999)}",
+        "cf_affected_products": sorted(more.sample(TICKET_CUSTOM_FIELDS[11][3], more.randint(0, 2))) or None,
     }
 
 
