@@ -229,7 +229,7 @@ def _typed(columns: Dict[str, str], names: Any) -> Dict[str, str]:
 
 
 class TestTypedColumnsInDuckDB:
-    """Contract: in DuckDB, timestamps are TIMESTAMP WITH TIME ZONE, dates DATE, integers BIGINT, booleans
+    """Contract: in DuckDB, timestamps are TIMESTAMP (UTC instants; see TIMESTAMP above), dates DATE, integers BIGINT, booleans
     BOOLEAN, decimals DECIMAL(38,9), objects and arrays JSON. Without custom_fields_as_columns, no table
     has a `cf_` column and custom fields live in the JSON `custom_fields`; with it, each custom field of
     tickets, contacts and companies is a column of its own type, and `custom_fields` stays."""
