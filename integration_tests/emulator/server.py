@@ -272,6 +272,8 @@ class Emulator:
         # random Freshdesk faults (scripted ones still apply).
         is_file = path.startswith(FILES_PREFIX)
 
+        action: FaultAction | None = None  # decided below, after the checks that answer without one
+
         def finish(reply: Reply, credits: int) -> None:
             self.log.add(LogEntry(method, path, query, reply.status, credits, started, authorization))
             if action is not None and action.kind == "trickle":
