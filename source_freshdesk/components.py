@@ -29,6 +29,7 @@ import requests
 from isodate import parse_duration
 from airbyte_cdk.models import AirbyteLogMessage, AirbyteMessage, FailureType, Level, StreamDescriptor
 from airbyte_cdk.models import Type as MessageType
+from airbyte_cdk.sources.declarative.auth.declarative_authenticator import NoAuth
 from airbyte_cdk.sources.declarative.auth.token import BasicHttpAuthenticator
 from airbyte_cdk.sources.declarative.decoders import JsonDecoder
 from airbyte_cdk.sources.declarative.interpolation import InterpolatedBoolean, InterpolatedString
@@ -378,29 +379,8 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
         if stopped:
             raise SyncStopped(stopped[0], stopped[1], account)
         self.budget.acquire_call(request)
-        if self._read_body_in_time not in request.hooks["response"]:
-            request.register_hook("response", self._read_body_in_time)
+        _hold_body_to_timeout(request)
         return super().__call__(request)  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _read_body_in_time(response: requests.Response, timeout: Any = None, **_: Any) -> requests.Response:
-        """Reads `response`'s body before requests does, within the read timeout (point 5)."""
-        seconds = timeout[1] if isinstance(timeout, tuple) else timeout
-        if not seconds:
-            return response
-        raw = response.raw
-        if response._content is not False or not hasattr(raw, "read1"):
-            return response  # read already (a cached answer), or not urllib3 2's body (which has read1)
-        deadline, chunks = time.monotonic() + float(seconds), []
-        # read1: what has arrived, at once (read(n) would wait for n bytes, a byte at a time).
-        while chunk := raw.read1(64 * 1024, decode_content=True):
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                response.close()
-                raise _BodyTooSlow(f"sent a body that was not whole within {float(seconds):g} s", request=response.request)
-        # What `response.content` would have read itself: requests has no public way to hand it a body.
-        response._content, response._content_consumed = b"".join(chunks), True
-        return response
 
     def update_from_response(self, request: requests.PreparedRequest, response: requests.Response) -> None:
         account = _account(self.config)
@@ -412,6 +392,45 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
         except ValueError:
             credits = 1
         account.progress.answered(credits)
+
+
+def _hold_body_to_timeout(request: requests.PreparedRequest) -> None:
+    """Has `request`'s answer body read within the read timeout (FreshdeskAuthenticator, point 5)."""
+    if _read_body_in_time not in request.hooks["response"]:
+        request.register_hook("response", _read_body_in_time)
+
+
+def _read_body_in_time(response: requests.Response, timeout: Any = None, **_: Any) -> requests.Response:
+    """Reads `response`'s body before requests does, within the read timeout (a response hook: requests runs
+    it, with the request's timeout, before it reads the body itself)."""
+    seconds = timeout[1] if isinstance(timeout, tuple) else timeout
+    if not seconds:
+        return response
+    raw = response.raw
+    if response._content is not False or not hasattr(raw, "read1"):
+        return response  # read already (a cached answer), or not urllib3 2's body (which has read1)
+    deadline, chunks = time.monotonic() + float(seconds), []
+    # read1: what has arrived, at once (read(n) would wait for n bytes, a byte at a time).
+    while chunk := raw.read1(64 * 1024, decode_content=True):
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            response.close()
+            raise _BodyTooSlow(f"sent a body that was not whole within {float(seconds):g} s", request=response.request)
+    # What `response.content` would have read itself: requests has no public way to hand it a body.
+    response._content, response._content_consumed = b"".join(chunks), True
+    return response
+
+
+@dataclass
+class FreshdeskSignedDownload(NoAuth):
+    """The ticket activities files' downloads: no credential at all (their signed links point at a storage
+    host, which must never receive the API key), and the body held to the read timeout like every answer
+    of the account's (FreshdeskAuthenticator, point 5). YAML's NoAuth cannot register the response hook
+    that does it; without it a storage host trickling a file would hold the sync for hours."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        _hold_body_to_timeout(request)
+        return super().__call__(request)  # type: ignore[no-any-return]
 
 
 def _fingerprint(config: Mapping[str, Any]) -> str:

@@ -577,10 +577,13 @@ class TestTheAccountsBudget:
         resolved = manifest_source(config=ConfigBuilder().with_plan("growth").build()).resolved_manifest
         authenticators = [node["authenticator"] for node in _nodes(resolved) if isinstance(node.get("authenticator"), dict)]
 
+        keyed = [a for a in authenticators if a["class_name"] == "source_freshdesk.components.FreshdeskAuthenticator"]
+
         assert "api_budget" not in resolved
-        assert len(authenticators) > 30  # one per requester that carries the key: every stream's, and the lookups'
-        assert {a["class_name"] for a in authenticators} == {"source_freshdesk.components.FreshdeskAuthenticator"}
-        assert all(a["rate_limits"] == MANIFEST_RATE_LIMITS for a in authenticators)
+        assert len(keyed) > 30  # one per requester that carries the key: every stream's, and the lookups'
+        # The only other: the signed downloads of ticket activities, which carry no key (and no budget).
+        assert {a["class_name"] for a in authenticators if a not in keyed} == {"source_freshdesk.components.FreshdeskSignedDownload"}
+        assert all(a["rate_limits"] == MANIFEST_RATE_LIMITS for a in keyed)
 
     def test_given_each_named_plan_when_config_transformed_then_its_list_limits_are_plan_list_limits(self):
         totals = {"trial": 50, "growth": 200, "pro": 400, "enterprise": 700}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import io
 from datetime import datetime, timezone
+from pathlib import Path
 from unittest import TestCase
 
 import pytest
 import requests
+import urllib3
+import yaml
 from airbyte_cdk.models import FailureType, Level
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
@@ -528,3 +532,44 @@ class TestOneErrorForAStop:
 
 
 RATE_LIMITS = {"account": 700, "tickets_list": 200, "contacts_list": 200}
+
+
+class TestBodiesWithinTheReadTimeout:
+    """Contract (FreshdeskAuthenticator point 5, FreshdeskSignedDownload): an answer's body must come whole
+    within the read timeout, counted from its headers, for the account's requests and the signed downloads
+    alike (these without any credential); past it the answer counts as none."""
+
+    BODY = b'[{"id": 1}]'
+
+    def answer(self) -> requests.Response:
+        response = requests.Response()
+        response.raw = urllib3.response.HTTPResponse(body=io.BytesIO(self.BODY), preload_content=False)
+        response.request = requests.Request("GET", "https://acme.freshdesk.com/api/v2/groups").prepare()
+        return response
+
+    def test_given_a_body_in_time_when_answered_then_it_is_the_content(self, monkeypatch):
+        monkeypatch.setattr(components.time, "monotonic", lambda: 100.0)
+
+        assert components._read_body_in_time(self.answer(), timeout=(5, 30)).content == self.BODY
+
+    def test_given_a_body_past_the_read_timeout_when_answered_then_it_counts_as_no_answer(self, monkeypatch):
+        clock = iter([100.0, 130.5])
+        monkeypatch.setattr(components.time, "monotonic", lambda: next(clock))
+
+        with pytest.raises(requests.exceptions.ReadTimeout) as late:
+            components._read_body_in_time(self.answer(), timeout=(5, 30))
+        assert str(late.value) == "sent a body that was not whole within 30 s"
+
+    def test_given_a_signed_download_when_prepared_then_no_credential_and_the_body_held_to_the_timeout(self):
+        request = requests.Request("GET", "https://files.example.test/export.json?X-Amz-Signature=abc").prepare()
+
+        components.FreshdeskSignedDownload(parameters={})(request)
+
+        assert ("Authorization" in request.headers, request.hooks["response"]) == (False, [components._read_body_in_time])
+
+    def test_given_the_manifest_when_read_then_the_downloads_use_the_signed_download_authenticator(self):
+        manifest = yaml.safe_load(Path(components.__file__).with_name("manifest.yaml").read_text())
+        download = manifest["definitions"]["streams"]["ticket_activities"]["retriever"]["requester"]
+
+        assert download["authenticator"] == {
+            "type": "CustomAuthenticator", "class_name": "source_freshdesk.components.FreshdeskSignedDownload"}
