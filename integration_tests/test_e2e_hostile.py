@@ -444,9 +444,8 @@ class TestNotAFreshdeskAccount:
     def test_given_404_everywhere_when_read_then_a_handful_of_requests_and_one_error_that_says_why(self, outcomes, runtime):
         outcome, port = outcomes[runtime], outcomes["port"]
         assert set(outcome["statuses"]) == {404} and len(outcome["statuses"]) <= 5, outcome["statuses"]
-        # Whichever 404 came first stopped the sync (agents, a list every account has, or another one).
+        # Whichever 404 came first stopped the sync; every one is a web page here.
         first = outcome["run"].trace_errors()[0]["message"]
-        url = re.search(r"for GET (\S+?)[,. ]", first).group(1)
-        said = ", a list every account has" if "/agents?" in url else " with a web page, where the API answers JSON"
-        stop = f"localhost:{port} is not a Freshdesk account: it answered 404 for GET {url}{said}"
+        url = re.search(r"for GET (\S+?) with", first).group(1)
+        stop = f"localhost:{port} is not a Freshdesk account: it answered 404 for GET {url} with a web page, where the API answers JSON"
         check_one_stop(outcome, runtime, stop + ". Check that `domain` is your Freshdesk domain (for example acme.freshdesk.com).", stop)
