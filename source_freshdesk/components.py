@@ -264,6 +264,11 @@ def _account(config: Mapping[str, Any]) -> _Account:
     return ACCOUNTS[str(config.get("domain") or "")]
 
 
+def _origin(config: Mapping[str, Any]) -> Tuple[str, str]:
+    """The one origin the connector talks to with the key, as (scheme, host[:port]): https://<domain>."""
+    return ("https", str(config.get("domain") or "").lower())
+
+
 def _unreachable_host_message(exception: Exception, domain: str) -> Optional[str]:
     """A user-facing message when `exception` says the configured host cannot be reached at all, else None.
 
@@ -344,7 +349,7 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
     ) -> None:
         super().__init__(username=username, config=config, parameters=parameters, password=password)
         self.rate_limits = dict(rate_limits or {})
-        self._origin = ("https", str(config.get("domain") or "").lower())
+        self._origin = _origin(config)
         self._key = _fingerprint(config)
         self._limits = {
             name: int(InterpolatedString.create(str(value), parameters=parameters or {}).eval(config))
@@ -544,7 +549,7 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
     def _is_freshdesk(self, response: requests.Response) -> bool:
         """Whether `response` is the configured account's (a signed download's storage host is not)."""
         parts = urlsplit(str(getattr(response.request, "url", "") or ""))
-        return (parts.scheme, parts.netloc.lower()) == ("https", str(self.config.get("domain") or "").lower())
+        return (parts.scheme, parts.netloc.lower()) == _origin(self.config)
 
     def _no_answer(self, error: requests.RequestException) -> ErrorResolution:
         account, request = _account(self.config), error.request
@@ -835,7 +840,7 @@ class FreshdeskNextLink(_Pages):
         self.parameters = parameters
         self.page_size = int(page_size)
         self._stream_name = str((parameters or {}).get("name") or "")
-        self._origin = ("https", str(config.get("domain") or "").lower())
+        self._origin = _origin(config)
 
     def next_page_token(
         self,
@@ -1877,7 +1882,7 @@ class FreshdeskCustomFieldsSchemaLoader(SchemaLoader):
                 raise _FieldsUnavailable("answered with something other than a list of fields")
             fields.extend(page)
             try:
-                next_url = _next_link(response, ("https", str(self.config.get("domain") or "").lower()), str(self.parameters.get("fields_path")))
+                next_url = _next_link(response, _origin(self.config), str(self.parameters.get("fields_path")))
             except AirbyteTracedException as refused:
                 raise _FieldsUnavailable(f"sent a next-page link that was not followed ({refused.message})") from None
             if not next_url:
