@@ -1,5 +1,8 @@
 # The connector image the Airbyte platform runs: `spec`, `check`, `discover`, `read`.
-FROM python:3.11-slim-bookworm
+# BASE_IMAGE: the official Python image Airbyte's Python connectors build on (metadata.yaml's baseImage).
+# The test suite, which reaches no registry, passes a local one of the same Debian release and Python.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+FROM ${BASE_IMAGE}
 
 LABEL io.airbyte.name="airbyte/source-freshdesk" \
       io.airbyte.version="0.4.0"

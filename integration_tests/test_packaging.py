@@ -180,6 +180,16 @@ class TestDockerfile:
         done = subprocess.run([command, str(ROOT / "Dockerfile")], capture_output=True, text=True)
         assert (done.returncode, done.stdout + done.stderr) == (0, "")
 
+    def test_given_dockerfile_when_read_then_base_defaults_to_metadata_base_and_nothing_else_is_an_argument(self):
+        # The published image builds FROM the official base; the suite's local base only comes in through
+        # the build argument, and no other argument can bring anything test-specific in.
+        dockerfile = (ROOT / "Dockerfile").read_text()
+        instructions = [line.split(None, 1) for line in dockerfile.splitlines() if line and not line.startswith("#")]
+        assert instructions[:2] == [["ARG", "BASE_IMAGE=python:3.11-slim-bookworm"], ["FROM", "${BASE_IMAGE}"]]
+        assert [words for words in instructions if words[0] == "ARG"] == [instructions[0]]
+        metadata = yaml.safe_load((ROOT / "metadata.yaml").read_text())["data"]
+        assert metadata["connectorBuildOptions"]["baseImage"] == "docker.io/library/python:3.11-slim-bookworm"
+
     def test_given_docker_build_context_when_wheel_built_then_it_equals_the_repositorys(self, wheel, tmp_path):
         dockerfile = (ROOT / "Dockerfile").read_text()
         assert re.search(r"^RUN pip install \.", dockerfile, re.M)
