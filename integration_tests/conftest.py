@@ -125,3 +125,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Starts building the Docker image in the background as soon as the run is known to include the
+    image test, so that setting up the engine and the base overlaps the tests before it."""
+    if any(getattr(getattr(item, "module", None), "__name__", "").endswith("test_docker_image") for item in session.items):
+        from integration_tests.test_docker_image import start_image_build
+
+        start_image_build()

@@ -8,12 +8,14 @@ file in the mounted folder. `container.py` sets up the engine and the base image
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -108,23 +110,52 @@ def final_states(run: Run) -> Dict[str, Any]:
     return {s["stream"]["stream_descriptor"]["name"]: s["stream"]["stream_state"] for s in run.state_messages_for_next_sync()}
 
 
+def _build_image() -> Dict[str, Any]:
+    """The engine, the base, and the image built by the README's `docker build` line."""
+    ENGINE.start()
+    base = base_image()
+    words = shlex.split(readme_command("build"))
+    if base != OFFICIAL_BASE:
+        words = words[:2] + ["--build-arg", f"BASE_IMAGE={base}"] + words[2:]
+    built = subprocess.run(words, capture_output=True, text=True, cwd=ROOT, timeout=900, check=False)
+    if built.returncode != 0:
+        raise RuntimeError(f"`{' '.join(words)}` failed:\n{(built.stdout + built.stderr)[-4000:]}")
+    tag = words[words.index("-t") + 1]
+    return {"tag": tag, "base": base, "inspect": json.loads(docker("image", "inspect", tag).stdout)[0]}
+
+
+ENGINE = Engine()
+_build: Dict[str, Any] = {}
+
+
+def start_image_build() -> threading.Thread:
+    """Starts `_build_image` in the background, once: the suite's conftest calls this as soon as it has
+    collected this module, so that the minute or two of set-up and build overlaps the unit tests. The
+    engine, if started here, is stopped by the `image` fixture, or at exit if the module never ran."""
+    if "thread" not in _build:
+        def run() -> None:
+            try:
+                _build["image"] = _build_image()
+            except BaseException as error:  # re-raised by the fixture, in the test that needs the image
+                _build["error"] = error
+
+        _build["thread"] = threading.Thread(target=run, name="image-build", daemon=True)
+        _build["thread"].start()
+        atexit.register(ENGINE.stop)
+    return _build["thread"]
+
+
 @pytest.fixture(scope="module")
 def image() -> Dict[str, Any]:
-    """The engine (started here if none runs, stopped at the end), the base, and the image built by the
-    README's `docker build` line."""
-    engine = Engine().start()
+    """The built image (waiting for the background build); the engine, if started for it, is stopped after."""
     try:
-        base = base_image()
-        words = shlex.split(readme_command("build"))
-        if base != OFFICIAL_BASE:
-            words = words[:2] + ["--build-arg", f"BASE_IMAGE={base}"] + words[2:]
-        built = subprocess.run(words, capture_output=True, text=True, cwd=ROOT, timeout=900, check=False)
-        assert built.returncode == 0, f"`{' '.join(words)}` failed:\n{(built.stdout + built.stderr)[-4000:]}"
-        tag = words[words.index("-t") + 1]
-        inspected = json.loads(docker("image", "inspect", tag).stdout)[0]
-        yield {"tag": tag, "base": base, "inspect": inspected}
+        start_image_build().join(timeout=1800)
+        if "error" in _build:
+            raise _build["error"]
+        assert "image" in _build, "the image build did not finish within 30 minutes"
+        yield _build["image"]
     finally:
-        engine.stop()
+        ENGINE.stop()
 
 
 @pytest.fixture(scope="module")
