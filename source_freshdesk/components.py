@@ -208,19 +208,30 @@ class _Progress:
         for line in self.lines(counts, reported, now - self._started):
             LOGGER.info(line)
 
+    def ended(self, stream: str) -> None:
+        """Logs the lines at `stream`'s end: the requests and credits so far, and the stream's own line."""
+        with self._lock:
+            counts, seconds = dict(self._counts), time.monotonic() - self._started
+        if counts.get("requests"):
+            for line in self.lines(counts, {}, seconds, ended=stream):
+                LOGGER.info(line)
+
     @staticmethod
-    def lines(counts: Mapping[str, int], reported: Mapping[str, int], seconds: float) -> List[str]:
-        """The progress lines for `counts` (`reported`: as of the last lines), `seconds` into the read."""
+    def lines(counts: Mapping[str, int], reported: Mapping[str, int], seconds: float, ended: Optional[str] = None) -> List[str]:
+        """The progress lines for `counts` (`reported`: as of the last lines), `seconds` into the read; with
+        `ended`, the lines at the end of that stream: its line, whether it read anything since or not."""
         at = f"Progress at {int(seconds // 60)} min {int(seconds % 60):02d} s"
         minutes = max(seconds / 60, 1 / 60)
         lines = [
             f"{at}: {counts.get('requests', 0):,} requests and {counts.get('credits', 0):,} credits so far, "
             f"{counts.get('credits', 0) / minutes:,.0f} credits a minute."
         ]
-        for key in sorted(k for k in counts if k.startswith("records:")):
-            if counts[key] == reported.get(key):
+        keys = [f"records:{ended}"] if ended is not None else sorted(k for k in counts if k.startswith("records:"))
+        for key in keys:
+            if ended is None and counts[key] == reported.get(key):
                 continue  # not active since the last lines
-            stream, line = key.split(":", 1)[1], f"{at}: {key.split(':', 1)[1]}, {counts[key]:,} records"
+            stream = key.split(":", 1)[1]
+            line = f"{at}: {stream}{' ended' if ended else ''}, {counts.get(key, 0):,} records"
             if stream == "tickets" and counts.get("windows"):
                 of = f" of {counts['calendar windows']:,}" if counts.get("calendar windows") else ""
                 line += f", {counts['windows']:,}{of} windows read"
@@ -232,6 +243,28 @@ class _Progress:
                     line += "; " + (f"about {left:,.0f} min" if left >= 1 else "less than a minute") + " more for those at this pace"
             lines.append(line + ".")
         return lines
+
+
+class _StreamEndLines(logging.Handler):
+    """At each stream's end, the progress lines of that stream (see `_Progress.ended`).
+
+    No manifest component learns that a stream has ended: its partitions are read on worker threads, and
+    the CDK's read loop closes the stream. At that moment the loop logs `STOPPED`'s line on the airbyte
+    logger, in the thread that then emits the stream's final state and status; this handler, on that
+    logger, recognises the line and logs the progress lines as it passes (they come out just before it). The CDK's wording is the one
+    thing this depends on: unit_tests/test_progress.py reads a real sync's log and fails, naming the line
+    it looked for, if a CDK release changes it.
+    """
+
+    STOPPED = re.compile(r"^Marking stream (?P<stream>\S+) as STOPPED$")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not isinstance(record.msg, str) or not record.msg.startswith("Marking stream "):
+            return
+        match = self.STOPPED.match(record.getMessage())
+        if match:
+            for account in ACCOUNTS.all():
+                account.progress.ended(match.group("stream"))
 
 
 class _Accounts:
@@ -251,6 +284,10 @@ class _Accounts:
                 self._accounts.popitem(last=False)
             return account
 
+    def all(self) -> List[_Account]:
+        with self._lock:
+            return list(self._accounts.values())
+
     def forget(self) -> None:
         """Forgets every account (tests: each starts from a new process's knowledge)."""
         with self._lock:
@@ -258,6 +295,8 @@ class _Accounts:
 
 
 ACCOUNTS = _Accounts()
+if not any(type(handler).__name__ == "_StreamEndLines" for handler in LOGGER.handlers):  # once, however imported
+    LOGGER.addHandler(_StreamEndLines())
 
 
 def _account(config: Mapping[str, Any]) -> _Account:

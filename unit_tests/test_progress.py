@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
+from airbyte_cdk.models import Level
+from airbyte_cdk.test.mock_http import HttpMocker
 
+from config_builder import ConfigBuilder
+from request_builder import FreshdeskRequestBuilder
+from response_builder import FreshdeskResponseBuilder, fixture, ids
 from source_freshdesk import components
+from source_runner import log_messages, read_streams
 
 
 class TestProgressLines:
@@ -47,3 +54,33 @@ class TestProgressLines:
 
         assert reported_at == [5, 15, 35, 75, 135, 195]
         assert caplog.records[0].getMessage() == "Progress at 0 min 05 s: 5 requests and 10 credits so far, 120 credits a minute."
+
+
+class TestStreamEndLines:
+    """Contract: when a stream ends, the requests and credits so far and the stream's own line (records,
+    windows, conversations) are logged, just before the CDK's "Marking stream <name> as STOPPED" line."""
+
+    def test_given_counts_when_lines_at_a_streams_end_then_that_stream_whether_active_or_not(self):
+        counts = {"requests": 30, "credits": 45, "records:tickets": 60, "windows": 204, "calendar windows": 204,
+                  "records:groups": 5}
+
+        assert components._Progress.lines(counts, {}, seconds=90, ended="tickets") == [
+            "Progress at 1 min 30 s: 30 requests and 45 credits so far, 30 credits a minute.",
+            "Progress at 1 min 30 s: tickets ended, 60 records, 204 of 204 windows read.",
+        ]
+        assert components._Progress.lines(counts, {}, seconds=90, ended="roles")[1] == "Progress at 1 min 30 s: roles ended, 0 records."
+
+    def test_given_a_read_when_a_stream_ends_then_its_lines_come_just_before_the_cdks_stopped_line(self):
+        # The one place the connector relies on the CDK's wording (see `_StreamEndLines`): if a CDK release
+        # changes the line, this fails naming it.
+        stopped = "Marking stream groups as STOPPED"
+        with HttpMocker() as http_mocker:
+            http_mocker.get(
+                FreshdeskRequestBuilder.endpoint("groups").build(), FreshdeskResponseBuilder.of("groups").build()
+            )
+            output = read_streams(ConfigBuilder().build(), "groups")
+        logged = [re.sub(r"Progress at \d+ min \d\d s", "Progress at T", m) for m in log_messages(output, Level.INFO)]
+        assert stopped in logged, f"the CDK no longer logs {stopped!r} at a stream's end: _StreamEndLines sees nothing"
+        at = logged.index(stopped)
+        assert re.fullmatch(r"Progress at T: 1 requests and 1 credits so far, [\d,]+ credits a minute\.", logged[at - 2])
+        assert logged[at - 1] == f"Progress at T: groups ended, {len(ids(fixture('groups')))} records."
