@@ -29,12 +29,13 @@ from source_runner import catalog, run_and_capture, run_entrypoint, state
 from source_freshdesk.run import USAGE, SourceFreshdesk, create_source, run
 
 ALL_STREAMS = [
-    "agents", "business_hours", "canned_response_folders", "canned_responses", "companies", "company_fields",
+    "account", "agents", "automation_rules", "business_hours", "canned_response_folders", "canned_responses",
+    "companies", "company_fields",
     "contact_fields", "contacts", "conversations", "discussion_categories", "discussion_comments",
     "discussion_forums", "discussion_topics", "email_configs", "email_mailboxes", "groups", "products", "roles",
     "satisfaction_ratings", "scenario_automations", "settings", "skills", "sla_policies", "solution_articles",
-    "solution_categories", "solution_folders", "surveys", "ticket_activities", "ticket_fields", "tickets",
-    "time_entries",
+    "solution_categories", "solution_folders", "surveys", "ticket_activities", "ticket_field_sections",
+    "ticket_fields", "ticket_forms", "tickets", "time_entries",
 ]  # fmt: skip
 INCREMENTAL_STREAMS = {
     "tickets": "updated_at",
@@ -102,7 +103,7 @@ class TestCommandLine:
             else:
                 assert stream.supported_sync_modes == [SyncMode.full_refresh], name
             # An activity has no id: ticket_activities has no primary key.
-            expected_key = {"settings": [["primary_language"]], "ticket_activities": None}.get(name, [["id"]])
+            expected_key = {"settings": [["primary_language"]], "account": [["account_id"]], "ticket_activities": None}.get(name, [["id"]])
             assert stream.source_defined_primary_key == expected_key, name
 
     def test_given_config_and_catalog_files_when_read_then_the_selected_stream_records_are_printed(self, files, capsys):

@@ -9,7 +9,7 @@ check what the connector will actually emit in its catalog:
 - exactly one schema per stream, valid draft-07 after expansion, no "$ref" left;
 - top level: type object, additionalProperties true, a description naming the endpoint;
 - every property at every level is nullable; every *_at / *due_by property is a date-time string;
-- "id" is the integer primary key everywhere except settings (one object) and ticket_activities (no id);
+- "id" is the integer primary key everywhere except settings and account (one object each) and ticket_activities (no id);
 - child records carry their parent's id;
 - hand-made records shaped like the Freshdesk API v2 reference validate (with date-time formats checked),
   declare every key they carry, and pass the CDK's type normalisation unchanged.
@@ -43,7 +43,9 @@ DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 
 # stream -> the endpoint its schema's description must name
 STREAM_ENDPOINTS = {
+    "account": "/api/v2/account",
     "agents": "/api/v2/agents",
+    "automation_rules": "/api/v2/automations/{type}/rules",
     "business_hours": "/api/v2/business_hours",
     "canned_response_folders": "/api/v2/canned_response_folders",
     "canned_responses": "/api/v2/canned_response_folders/{folder_id}/responses",
@@ -71,12 +73,14 @@ STREAM_ENDPOINTS = {
     "solution_folders": "/api/v2/solutions/categories/{category_id}/folders",
     "surveys": "/api/v2/surveys",
     "ticket_activities": "/api/v2/export/ticket_activities",
+    "ticket_field_sections": "/api/v2/admin/ticket_fields/{id}/sections",
     "ticket_fields": "/api/v2/ticket_fields",
+    "ticket_forms": "/api/v2/ticket-forms",
     "tickets": "/api/v2/tickets",
     "time_entries": "/api/v2/time_entries",
 }
 STREAMS = sorted(STREAM_ENDPOINTS)
-STREAMS_WITHOUT_ID = {"settings", "ticket_activities"}
+STREAMS_WITHOUT_ID = {"account", "settings", "ticket_activities"}
 
 NULLABLE_INTEGER = {"type": ["null", "integer"]}
 
@@ -606,7 +610,7 @@ class TestKeysAndFields:
         assert load_schema(stream)["properties"]["id"] == NULLABLE_INTEGER
 
     @pytest.mark.parametrize("stream", sorted(STREAMS_WITHOUT_ID))
-    def test_given_settings_or_ticket_activities_when_loaded_then_there_is_no_id(self, stream):
+    def test_given_settings_account_or_ticket_activities_when_loaded_then_there_is_no_id(self, stream):
         assert "id" not in load_schema(stream)["properties"]
 
     @pytest.mark.parametrize(

@@ -94,6 +94,10 @@ ROUTES = {
         Route("contact_fields", "unpaged", "contact_fields"),
         Route("company_fields", "unpaged", "company_fields"),
         Route("settings/helpdesk", "settings", admin=True),
+        Route("account", "account", admin=True),
+        Route("ticket-forms", "listing", "ticket_forms", admin=True),
+        Route("automations/{id}/rules", "children", "automation_rules", admin=True),
+        Route("admin/ticket_fields/{id}/sections", "children", "ticket_field_sections", admin=True),
         Route("surveys", "listing", "surveys", feature="surveys"),
         Route("surveys/satisfaction_ratings", "satisfaction_ratings", feature="surveys"),
         Route("time_entries", "time_entries", feature="timesheets"),
@@ -125,6 +129,8 @@ STREAM_ROUTES = {
     "solution_articles": "solutions/folders/{id}/articles", "solution_categories": "solutions/categories",
     "solution_folders": "solutions/categories/{id}/folders", "surveys": "surveys", "ticket_fields": "ticket_fields",
     "tickets": "tickets", "time_entries": "time_entries", "ticket_activities": "export/ticket_activities",
+    "account": "account", "ticket_forms": "ticket-forms", "automation_rules": "automations/{id}/rules",
+    "ticket_field_sections": "admin/ticket_fields/{id}/sections",
 }
 
 
@@ -354,6 +360,9 @@ class FreshdeskAPI:
 
     def _settings(self, call: Call) -> Answer:
         return self.data.settings, {}
+
+    def _account(self, call: Call) -> Answer:
+        return self.data.account, {}
 
     def _me(self, call: Call) -> Answer:
         """The key's agent: the account administrator, or a plain agent when admin=False."""

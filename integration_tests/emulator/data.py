@@ -240,6 +240,12 @@ class Dataset:
             for i in range(sizes.scenario_automations)
         ]
         self.ticket_fields = records.ticket_fields(start, self.groups, self.agents, self.products)
+        self._sections = records.ticket_field_sections(start, self.ticket_fields)
+        self.ticket_field_sections = [row for rows in self._sections.values() for row in rows]
+        self.ticket_forms = records.ticket_forms(start, agent_ids[0], self.ticket_fields)
+        self._automation_rules = records.automation_rules(start, agent_ids[0], group_ids[0])
+        self.automation_rules = [row for rows in self._automation_rules.values() for row in rows]
+        self.account = records.account(start, len(self.agents))
         self.contact_fields = records.contact_fields(start)
         self.company_fields = records.company_fields(start)
         self.settings = records.settings()
@@ -688,6 +694,8 @@ class Dataset:
             "discussion_comments": self._comments_by_topic,
             "solution_folders": self._folders_by_category,
             "solution_articles": self._articles_by_folder,
+            "ticket_field_sections": self._sections,
+            "automation_rules": self._automation_rules,
         }[relation]
         return index.get(parent_id)
 
@@ -857,6 +865,7 @@ class Dataset:
         "groups", "products", "roles", "satisfaction_ratings", "scenario_automations", "settings", "skills",
         "sla_policies", "solution_articles", "solution_categories", "solution_folders", "surveys",
         "ticket_activities", "ticket_fields", "tickets", "time_entries",
+        "account", "automation_rules", "ticket_field_sections", "ticket_forms",
     )
 
     def expected(self, stream: str, start_date: str | int | datetime | None = None) -> list[dict[str, Any]]:
@@ -871,7 +880,8 @@ class Dataset:
         - ticket_activities: the activities of the export's files (the 30 days before the clock's day)
           from start_date's day on, day by day, with ``performed_at`` in the API's usual UTC form
           (the files write 01-06-2025 09:33:38 +0000).
-        - settings: a one-element list; every other stream: all records, start_date ignored.
+        - settings, account: a one-element list; every other stream: all records, start_date ignored
+          (automation_rules type by type: 1, 3, 4; ticket_field_sections field by field).
         Nested streams (canned_responses, discussion_*, solution_*) come parent by parent.
         """
         if stream not in self.STREAMS:
@@ -900,8 +910,8 @@ class Dataset:
                 rows = self.rating_query(since)
             elif stream == "time_entries":
                 rows = self.time_entry_query(since, None)
-            elif stream == "settings":
-                rows = [self.settings]
+            elif stream in ("settings", "account"):
+                rows = [getattr(self, stream)]
             else:
                 rows = getattr(self, stream)
             return loads(dumps(rows))

@@ -49,6 +49,9 @@ ID_BASE = {
     "conversations": 70_000_000_000,
     "added_conversations": 79_000_000_000,
     "attachments": 80_000_000_000,
+    "ticket_forms": 81_000_000_000,
+    "automation_rules": 82_000_000_000,
+    "ticket_field_sections": 83_000_000_000,
 }
 # Generated conversation ids are ID_BASE["conversations"] + ticket_id * CONVERSATION_SLOTS + index.
 CONVERSATION_SLOTS = 100
@@ -477,7 +480,89 @@ def ticket_fields(
         elif choices is not None:
             extra = {"choices": list(choices)}
         rows.append(field(12 + offset, name, label, kind, False, **extra))
+    for row in rows:  # sections hang below a dropdown; here only below the ticket type
+        row["has_section"] = row["name"] == "ticket_type"
     return rows
+
+
+def ticket_field_sections(created: int, fields: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """admin/ticket_fields/{id}/sections, by field id: the fields a ticket type's choice shows. Only the
+    ticket type has sections; every other field answers an empty list."""
+    by_name = {row["name"]: row for row in fields}
+    parent = by_name["ticket_type"]
+    custom = [row["id"] for row in fields if not row["default"]]
+    sections = [
+        {"id": ID_BASE["ticket_field_sections"] + i + 1, "label": label, "parent_ticket_field_id": parent["id"],
+         "choice_ids": [ID_BASE["ticket_fields"] * 10 + TICKET_TYPES.index(choice) + 1 for choice in choices],
+         "ticket_field_ids": custom[i::2], "created_at": fmt(created + (i + 1) * 10 * DAY),
+         "updated_at": fmt(created + (i + 1) * 12 * DAY)}
+        for i, (label, choices) in enumerate((("Refund details", ("Refund",)), ("Incident details", ("Incident", "Problem"))))
+    ]
+    return {row["id"]: (sections if row is parent else []) for row in fields}
+
+
+def ticket_forms(created: int, agent_id: int, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ticket-forms: the default form and a second one; the list gives each form's fields in short (L)."""
+    forms = (("default_ticket_form", "Report an issue", True, "The form every portal shows"),
+             ("return_items", "Return items", False, "Return requests from the portal"))
+    return [
+        {"id": ID_BASE["ticket_forms"] + i + 1, "name": name, "title": title, "default": default,
+         "description": description, "portals": [ID_BASE["portals"] + 1] if default else [],
+         "fields": [{"id": row["id"], "name": row["name"], "position": n + 1}
+                    for n, row in enumerate(fields if default else fields[:3])],
+         "created_at": fmt(created + i * 20 * DAY), "updated_at": fmt(created + i * 20 * DAY + 3 * DAY),
+         "last_updated_by": agent_id}
+        for i, (name, title, default, description) in enumerate(forms)
+    ]
+
+
+# automations/{type}/rules: the three types of automation rules and what each of ours is called.
+AUTOMATION_TYPES = {1: "Ticket creation", 3: "Time triggers", 4: "Ticket updates"}
+_AUTOMATION_RULES = {
+    1: ("Route billing emails", "Tag VIP requesters"),
+    3: ("Close resolved after 48 hours",),
+    4: ("Reopen on customer reply", "Notify group on escalation"),
+}
+
+
+def automation_rules(created: int, agent_id: int, group_id: int) -> dict[int, list[dict[str, Any]]]:
+    """Each automation type's rules, in their order (`position`); ticket updates rules add who and what
+    triggers them (`performer`, `events`)."""
+    by_type: dict[int, list[dict[str, Any]]] = {}
+    n = 0
+    for type_id, names in _AUTOMATION_RULES.items():
+        by_type[type_id] = []
+        for position, name in enumerate(names, start=1):
+            n += 1
+            rule: dict[str, Any] = {
+                "id": ID_BASE["automation_rules"] + n, "name": name, "position": position, "active": n != 2,
+                "automation_type_id": type_id, "outdated": False,
+                "conditions": [{"name": "condition_set_1", "match_type": "all",
+                                "properties": [{"resource_type": "ticket", "field_name": "priority",
+                                                "operator": "in", "value": [3, 4]}]}],
+                "actions": [{"field_name": "group_id", "value": group_id}],
+                "created_at": fmt(created + n * 7 * DAY), "updated_at": fmt(created + n * 9 * DAY),
+                "last_updated_by": agent_id,
+            }
+            if type_id == 4:
+                rule["performer"] = {"type": 2}
+                rule["events"] = [{"field_name": "reply_sent"}]
+            by_type[type_id].append(rule)
+    return by_type
+
+
+def account(created: int, agents: int) -> dict[str, Any]:
+    """account: a single object about the account itself, keyed by `account_id`."""
+    return {
+        "organisation_id": 7_310_000_000_001, "organisation_name": "acme-support.myfreshworks.com",
+        "account_id": 1_840_509, "account_name": "Acme Support", "account_domain": ACCOUNT_DOMAIN,
+        "bundle_id": None, "hipaa_compliant": False,
+        "total_agents": {"full_time": agents, "occasional": 0, "field_service": 0, "collaborators": 0},
+        "timezone": TIME_ZONE, "data_center": "US", "tier_type": "Forest",
+        "address": {"country": "USA", "state": "California", "city": "San Mateo", "street": "1 Market Street",
+                    "postalcode": "94403"},
+        "contact_person": {"firstname": "Ada", "lastname": "Admin", "email": SUPPORT_EMAIL},
+    }
 
 
 def contact_fields(created: int) -> list[dict[str, Any]]:
