@@ -53,7 +53,8 @@ def record_key(stream: str, record: Mapping[str, Any]) -> Any:
     """What identifies a record: its primary key; for ticket_activities, which has none, the whole record."""
     if stream == "ticket_activities":
         return json.dumps(record, sort_keys=True)
-    return record["primary_language"] if stream == "settings" else record["id"]
+    keys = {"settings": "primary_language", "account": "account_id"}
+    return record[keys.get(stream, "id")]
 
 
 def expected_ids(emu: Emulator, stream: str, start_date: Optional[str] = None) -> List[Any]:

@@ -225,7 +225,7 @@ class TestManifestOnlyRunner:
         bundle_catalog = sdm(bundle, without_package, "discover", account, config=account.config()).one("CATALOG")
         package_catalog = connector("discover", account.config(), env=account.env()).one("CATALOG")
         assert bundle_catalog == package_catalog
-        assert len(bundle_catalog["catalog"]["streams"]) == 31
+        assert len(bundle_catalog["catalog"]["streams"]) == 35
 
     def test_given_every_stream_when_read_then_exit_0_and_no_error(self, reads):
         for run in reads.values():

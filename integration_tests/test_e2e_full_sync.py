@@ -14,12 +14,12 @@ from integration_tests.emulator import Emulator
 from integration_tests.harness import Run
 
 ALL_STREAMS = [
-    "agents", "business_hours", "canned_response_folders", "canned_responses", "companies",
+    "account", "agents", "automation_rules", "business_hours", "canned_response_folders", "canned_responses", "companies",
     "company_fields", "contact_fields", "contacts", "conversations", "discussion_categories",
     "discussion_comments", "discussion_forums", "discussion_topics", "email_configs", "email_mailboxes",
     "groups", "products", "roles", "satisfaction_ratings", "scenario_automations", "settings", "skills",
     "sla_policies", "solution_articles", "solution_categories", "solution_folders", "surveys",
-    "ticket_activities", "ticket_fields", "tickets", "time_entries",
+    "ticket_activities", "ticket_field_sections", "ticket_fields", "ticket_forms", "tickets", "time_entries",
 ]
 
 
@@ -99,6 +99,15 @@ class TestFullSync:
         assert states["companies"] == {"updated_at": newest["companies"]}
         assert states["satisfaction_ratings"] == {"created_at": newest["satisfaction_ratings"]}
         assert states["conversations"]["parent_state"] == {"tickets": {"updated_at": newest["tickets"]}}
+
+    def test_given_full_sync_when_requests_counted_then_the_configuration_streams_cost_one_call_a_list(self, full_sync):
+        # One list per automation type; sections only of the one field that has them (the ticket type).
+        # ticket_fields: the tickets' custom-fields lookup, the stream, and the sections' parent.
+        counted = ("account", "ticket-forms", "automations/{id}/rules", "admin/ticket_fields/{id}/sections", "ticket_fields")
+        assert {name: full_sync["requests"][name] for name in counted} == {
+            "account": 1, "ticket-forms": 1, "automations/{id}/rules": 3, "admin/ticket_fields/{id}/sections": 1,
+            "ticket_fields": 3,
+        }
 
     def test_given_full_sync_when_requests_counted_then_one_conversations_call_per_ticket(self, full_sync, seeded):
         tickets = seeded.data.expected("tickets")

@@ -67,7 +67,7 @@ def test_writes_config_catalog_and_ca_and_prints_the_commands_that_read_it(tmp_p
         ]
         assert json.loads((folder / "config.json").read_text()) == announced["config"]
         catalog = json.loads((folder / "catalog.json").read_text())
-        assert len(catalog["streams"]) == 31 and {s["sync_mode"] for s in catalog["streams"]} == {"full_refresh"}
+        assert len(catalog["streams"]) == 35 and {s["sync_mode"] for s in catalog["streams"]} == {"full_refresh"}
         # The printed read, as printed (the console script beside this interpreter), of tickets only.
         tickets = {"streams": [s for s in catalog["streams"] if s["stream"]["name"] == "tickets"]}
         (folder / "catalog.json").write_text(json.dumps(tickets))

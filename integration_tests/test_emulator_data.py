@@ -32,11 +32,12 @@ CONVERSATION_KEYS = {
     "automation_id", "automation_type_id", "auto_response", "ticket_id", "source_additional_info",
 }
 STREAMS = [
-    "agents", "business_hours", "canned_response_folders", "canned_responses", "companies", "company_fields",
-    "contact_fields", "contacts", "conversations", "discussion_categories", "discussion_comments", "discussion_forums",
-    "discussion_topics", "email_configs", "email_mailboxes", "groups", "products", "roles", "satisfaction_ratings",
-    "scenario_automations", "settings", "skills", "sla_policies", "solution_articles", "solution_categories",
-    "solution_folders", "surveys", "ticket_activities", "ticket_fields", "tickets", "time_entries",
+    "account", "agents", "automation_rules", "business_hours", "canned_response_folders", "canned_responses",
+    "companies", "company_fields", "contact_fields", "contacts", "conversations", "discussion_categories",
+    "discussion_comments", "discussion_forums", "discussion_topics", "email_configs", "email_mailboxes", "groups",
+    "products", "roles", "satisfaction_ratings", "scenario_automations", "settings", "skills", "sla_policies",
+    "solution_articles", "solution_categories", "solution_folders", "surveys", "ticket_activities",
+    "ticket_field_sections", "ticket_fields", "ticket_forms", "tickets", "time_entries",
 ]
 
 
@@ -84,8 +85,9 @@ class TestDeterminismAndClock:
         stamps = [row[key] for stream in STREAMS for row in data.expected(stream)
                   for key in ("created_at", "updated_at", "executed_at") if isinstance(row.get(key), str)]
         # 2430 before the 9 custom field definitions added for typed custom fields, 2448 before the 8 added
-        # so that every Freshdesk custom field type is there (dates as columns)
-        assert len(stamps) == 2464
+        # so that every Freshdesk custom field type is there (dates as columns), 2464 before the configuration
+        # streams (2 ticket forms, 5 automation rules, 2 sections)
+        assert len(stamps) == 2482
         assert fmt(NOW - 730 * DAY) <= min(stamps) and max(stamps) <= fmt(NOW)
         assert all(row["created_at"] <= row["updated_at"] for row in data.expected("tickets"))
 
@@ -320,10 +322,11 @@ class TestExpected:
     def test_the_emulator_leaves_out_streams_its_plan_or_role_cannot_read(self):
         emu = Emulator(sizes=Sizes(tickets=20), plan_features={"skills"}, admin=False)
         empty = [stream for stream in STREAMS if not emu.expected(stream)]
-        assert empty == ["business_hours", "canned_response_folders", "canned_responses", "discussion_categories",
-                         "discussion_comments", "discussion_forums", "discussion_topics", "email_configs",
-                         "email_mailboxes", "roles", "satisfaction_ratings", "scenario_automations", "settings", "skills",
-                         "sla_policies", "surveys", "ticket_activities", "time_entries"]
+        assert empty == ["account", "automation_rules", "business_hours", "canned_response_folders", "canned_responses",
+                         "discussion_categories", "discussion_comments", "discussion_forums", "discussion_topics",
+                         "email_configs", "email_mailboxes", "roles", "satisfaction_ratings", "scenario_automations",
+                         "settings", "skills", "sla_policies", "surveys", "ticket_activities", "ticket_field_sections",
+                         "ticket_forms", "time_entries"]
 
 
 class TestTicketActivities:

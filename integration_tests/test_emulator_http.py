@@ -396,7 +396,8 @@ class TestPlansAndRoles:
     }
     ADMIN_PATHS = ["roles", "skills", "admin/skills", "business_hours", "canned_response_folders",
                    "canned_response_folders/58000000001/responses", "email_configs", "email/mailboxes", "sla_policies",
-                   "scenario_automations", "settings/helpdesk", "export/ticket_activities"]
+                   "scenario_automations", "settings/helpdesk", "export/ticket_activities", "account", "ticket-forms",
+                   "automations/1/rules", "admin/ticket_fields/53000000003/sections"]
 
     def test_missing_plan_features_answer_403_require_feature_naming_the_feature(self):
         with Emulator(sizes=Sizes(tickets=20), plan_features=set()) as emulator:
@@ -438,6 +439,34 @@ class TestPlansAndRoles:
             assert client.get("agents/me").json() == emulator.data.agents[1]
             emulator.admin = True
             assert client.get("roles").status_code == 200
+
+
+class TestConfiguration:
+    """The account (one object), ticket forms, automation rules by type (1, 3, 4; no type 2) and the sections
+    of ticket fields (only the ticket type has any)."""
+
+    def test_account_is_one_object_keyed_by_account_id(self, client):
+        body = client.get("account").json()
+        assert (body["account_id"], body["account_domain"], body["total_agents"]["full_time"]) == (
+            1840509, "acme-support.freshdesk.com", SIZES.agents)
+
+    def test_ticket_forms_list_the_default_form_first(self, client):
+        forms = client.get("ticket-forms").json()
+        assert [(f["id"], f["name"], f["default"]) for f in forms] == [
+            (81000000001, "default_ticket_form", True), (81000000002, "return_items", False)]
+
+    def test_automation_rules_by_type_each_carrying_its_type(self, client):
+        by_type = {t: [(r["id"], r["automation_type_id"]) for r in client.get(f"automations/{t}/rules").json()] for t in (1, 3, 4)}
+        assert by_type == {1: [(82000000001, 1), (82000000002, 1)], 3: [(82000000003, 3)],
+                           4: [(82000000004, 4), (82000000005, 4)]}
+        assert client.get("automations/2/rules").status_code == 404
+
+    def test_only_the_ticket_type_has_sections(self, client, emu):
+        with_sections = [f["id"] for f in emu.data.ticket_fields if f["has_section"]]
+        assert with_sections == [53000000003]
+        assert [s["id"] for s in client.get("admin/ticket_fields/53000000003/sections").json()] == [83000000001, 83000000002]
+        assert client.get("admin/ticket_fields/53000000001/sections").json() == []
+        assert client.get("admin/ticket_fields/99/sections").status_code == 404
 
 
 class TestTicketActivitiesExport:

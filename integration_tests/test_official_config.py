@@ -63,7 +63,7 @@ class TestOfficialConnectorConfig:
         assert full_sync.returncode == 0, full_sync.stderr[-3000:]
         assert full_sync.trace_errors() == []
         assert set(full_sync.stream_statuses().values()) == {"COMPLETE"}
-        assert len(full_sync.stream_statuses()) == 31
+        assert len(full_sync.stream_statuses()) == 35
 
     def test_given_official_config_when_read_then_the_records_are_the_accounts(self, full_sync):
         assert canonical_records(full_sync) == _expected_records()

@@ -156,12 +156,12 @@ def _expected_counts() -> Dict[str, int]:
 
 class TestPyAirbyte:
     """Contract: `ab.get_source("source-freshdesk", config=..., local_executable=<console script>,
-    streams="*")` then `source.read(cache=DuckDBCache(...))` lands every one of the 31 streams in
+    streams="*")` then `source.read(cache=DuckDBCache(...))` lands every one of the 35 streams in
     DuckDB with exactly the account's records (the counts of expected_records.jsonl), each record's
     fields as columns. (Both syncs of this module read one emulator.)"""
 
     def test_given_every_stream_when_synced_then_each_has_a_duckdb_table(self, landed):
-        assert len(landed["streams"]) == 31
+        assert len(landed["streams"]) == 35
         assert sorted(landed["rows"]) == sorted(_expected_counts())
 
     def test_given_every_stream_when_synced_then_each_table_holds_exactly_the_accounts_records(self, landed):

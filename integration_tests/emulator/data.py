@@ -859,13 +859,12 @@ class Dataset:
     # --- what a connector should read ----------------------------------------------------------------
 
     STREAMS = (
-        "agents", "business_hours", "canned_response_folders", "canned_responses", "companies",
-        "company_fields", "contact_fields", "contacts", "conversations", "discussion_categories",
+        "account", "agents", "automation_rules", "business_hours", "canned_response_folders", "canned_responses",
+        "companies", "company_fields", "contact_fields", "contacts", "conversations", "discussion_categories",
         "discussion_comments", "discussion_forums", "discussion_topics", "email_configs", "email_mailboxes",
         "groups", "products", "roles", "satisfaction_ratings", "scenario_automations", "settings", "skills",
         "sla_policies", "solution_articles", "solution_categories", "solution_folders", "surveys",
-        "ticket_activities", "ticket_fields", "tickets", "time_entries",
-        "account", "automation_rules", "ticket_field_sections", "ticket_forms",
+        "ticket_activities", "ticket_field_sections", "ticket_fields", "ticket_forms", "tickets", "time_entries",
     )
 
     def expected(self, stream: str, start_date: str | int | datetime | None = None) -> list[dict[str, Any]]:
