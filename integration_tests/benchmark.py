@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional
 
 from integration_tests.emulator import Emulator, RateLimits, Sizes
+from integration_tests.emulator.records import AUTOMATION_TYPES
 from integration_tests.harness import RUNTIMES, Run, configured_catalog, run_connector, stream_connector
 
 PAGE = 100
@@ -74,7 +75,7 @@ def minimum_requests(emu: Emulator, start_date: Optional[str] = None, activities
         "agents", "business_hours", "canned_response_folders", "companies", "company_fields",
         "contact_fields", "contacts", "discussion_categories", "email_configs", "email_mailboxes",
         "groups", "products", "roles", "satisfaction_ratings", "scenario_automations", "skills",
-        "sla_policies", "solution_categories", "surveys", "ticket_fields", "time_entries",
+        "sla_policies", "solution_categories", "surveys", "ticket_fields", "time_entries", "ticket_forms",
     ]
     total = sum(pages(len(data.expected(name, start_date=start_date))) for name in lists)
     tickets = data.expected("tickets", start_date=start_date)
@@ -83,6 +84,9 @@ def minimum_requests(emu: Emulator, start_date: Optional[str] = None, activities
     for removed in (data.deleted_contact_ids, data.blocked_contact_ids):  # contacts' state=deleted / blocked
         total += pages(sum(1 for i in removed if start_date is None or data.contact(i)["updated_at"] >= start_date))
     total += 1  # settings/helpdesk
+    total += 1  # account
+    total += sum(pages(len(data.children("automation_rules", t) or [])) for t in AUTOMATION_TYPES)  # automations/{type}/rules
+    total += sum(1 for field in data.ticket_fields if field["has_section"])  # admin/ticket_fields/{id}/sections
     total += ticket_activities_minimum(emu, activities_since)
     for child, parent in (
         ("canned_responses", "canned_response_folders"),

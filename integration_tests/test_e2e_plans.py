@@ -18,8 +18,8 @@ PLAN_GATED = {
     "skills": "Skills",  # admin-only too; Freshdesk answers the plan's 403 first
 }
 ADMIN_ONLY = [
-    "business_hours", "canned_response_folders", "email_configs", "email_mailboxes", "roles",
-    "scenario_automations", "settings", "sla_policies",
+    "account", "automation_rules", "business_hours", "canned_response_folders", "email_configs", "email_mailboxes",
+    "roles", "scenario_automations", "settings", "sla_policies", "ticket_field_sections", "ticket_forms",
     "ticket_activities",  # the activities export answers account admins only (its one call, then nothing)
 ]
 # Children of a skipped parent have no parent record to read, so they come out empty, without a call; the
@@ -84,6 +84,9 @@ class TestRestrictedAccount:
         assert "canned_response_folders/{id}/responses" not in restricted["requests"]
         assert "discussions/categories/{id}/forums" not in restricted["requests"]
         assert restricted["requests"]["export/ticket_activities"] == 1
+        # Each automation type's list answers 403 (they are read side by side): one warning, three calls.
+        assert restricted["requests"]["automations/{id}/rules"] == 3
+        assert restricted["requests"]["admin/ticket_fields/{id}/sections"] == 1
         assert "exports/ticket_activities/{day}.json" not in restricted["requests"]
 
     @pytest.mark.parametrize(
