@@ -88,7 +88,7 @@ class TestWheel:
     def test_given_wheel_when_listed_then_it_holds_the_manifest_every_schema_and_the_code(self, wheel):
         names = set(wheel_files(wheel))
         schemas = sorted(str(p.relative_to(ROOT)) for p in PACKAGE.glob("schemas/**/*.json"))
-        assert len(schemas) == 41
+        assert len(schemas) == 45
         assert [s for s in schemas if s not in names] == []
         for module in ("__init__.py", "manifest.yaml", "components.py", "run.py", "bundle.py"):
             assert f"source_freshdesk/{module}" in names

@@ -84,6 +84,31 @@ class _Account:
         self._reported_stop = False
         # The start of the earliest tickets window that failed with SyncStopped (see FreshdeskTicketWindows).
         self.earliest_stopped_window: Optional[str] = None
+        # Per key fingerprint: set once the first request sent with that key has had an answer, or none
+        # (see `first_request_alone`).
+        self._first_answers: Dict[str, threading.Event] = {}
+
+    # Why this bound: the first request's own connect, read and body timeouts (5 + 30 + 30 s), with room.
+    FIRST_ANSWER_SECONDS = 70.0
+
+    def first_request_alone(self, key: str) -> None:
+        """Sends the first request with a key alone: every other waits (at most FIRST_ANSWER_SECONDS) until
+        it has an answer, or none. A wrong key, or a domain that is no Freshdesk account, then costs one
+        request, where the streams a sync starts side by side would each have sent theirs before the first
+        401 or 404 came back and stopped the account. Costs one round trip at the start of a command."""
+        with self._lock:
+            gate = self._first_answers.get(key)
+            if gate is None:
+                self._first_answers[key] = threading.Event()
+                return
+        gate.wait(self.FIRST_ANSWER_SECONDS)
+
+    def first_answer(self, key: Optional[str] = None) -> None:
+        """Opens `first_request_alone`'s gate for `key` (for every key: None)."""
+        with self._lock:
+            gates = list(self._first_answers.values()) if key is None else [self._first_answers.setdefault(key, threading.Event())]
+        for gate in gates:
+            gate.set()
 
     def stop(self, message: str, failure_type: FailureType, key: Optional[str] = None) -> "SyncStopped":
         """Refuses every later request to the account (with the key of fingerprint `key`, or any), with
@@ -91,6 +116,7 @@ class _Account:
         would only cost a request (or a timeout) and an error of its own. Returns the exception to raise."""
         with self._lock:
             message, failure_type = self._stops.setdefault(key, (message, failure_type))
+        self.first_answer()  # the requests waiting for the first answer are refused now
         return SyncStopped(message, failure_type, self)
 
     def first_report(self) -> bool:
@@ -360,7 +386,9 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
        before anything reads them: the CDK puts a 400's body into the stream's error message unmasked.
     4. An account that cannot answer any more (the key was rejected, the host stopped answering: see
        FreshdeskErrorHandler) gets no further request: each is refused at once with the first error's
-       message, so a wrong key ends a sync after one 401, not after one per stream and window.
+       message, so a wrong key ends a sync after one 401, not after one per stream and window. And the
+       first request with a key goes alone (`_Account.first_request_alone`), so that the streams a sync
+       starts side by side do not each send one before that first 401 is back.
     5. An answer's body must come whole within the requester's read timeout, counted from its headers:
        requests applies that timeout to each wait for a byte, not to the body, so a host that trickles a
        byte every few seconds would hold a request for hours. A response hook (requests runs it, with the
@@ -419,6 +447,7 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
             )
             raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)
         account = _account(self.config)
+        account.first_request_alone(self._key)
         stopped = account.stopped(self._key)
         if stopped:
             raise SyncStopped(stopped[0], stopped[1], account)
@@ -429,6 +458,7 @@ class FreshdeskAuthenticator(BasicHttpAuthenticator):
     def update_from_response(self, request: requests.PreparedRequest, response: requests.Response) -> None:
         account = _account(self.config)
         account.answered = True
+        account.first_answer(self._key)
         _mask_echoed_secrets(response, self.token.split(" ", 1)[-1], str(self.config.get("api_key") or ""))
         self.budget.update_from_response(request, response)
         try:
@@ -537,6 +567,7 @@ class FreshdeskErrorHandler(DefaultErrorHandler):
         self, response_or_exception: Optional[Union[requests.Response, Exception]]
     ) -> ErrorResolution:
         if isinstance(response_or_exception, Exception):
+            _account(self.config).first_answer(_fingerprint(self.config))  # none: the others may go (see there)
             message = _unreachable_host_message(response_or_exception, str(self.config.get("domain", "")))
             if message:
                 return ErrorResolution(

@@ -41,7 +41,7 @@ def built(build: Callable[[Mapping[str, Any]], ConcurrentDeclarativeSource]) -> 
         warnings.simplefilter("always")
         source = build(config)
         streams = source.streams(config)
-    assert len(streams) == 31, "the manifest's streams were not all built"
+    assert len(streams) == 35, "the manifest's streams were not all built"
     raised = [
         str(warning.message)
         for warning in caught

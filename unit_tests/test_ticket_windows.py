@@ -170,7 +170,7 @@ class TestFirstSyncWindows:
     def test_given_discover_when_run_then_nothing_is_looked_up(self, http_mocker):
         output = discover_streams(ConfigBuilder().build())
 
-        assert len(output.catalog.catalog.streams) == 31
+        assert len(output.catalog.catalog.streams) == 35
         assert queries_sent(http_mocker, "/api/v2/tickets") == []
 
 
